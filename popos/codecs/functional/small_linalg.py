@@ -1,0 +1,66 @@
+"""Batched solvers for tiny linear systems, written with elementwise ops only.
+
+``torch.linalg.solve`` has no ONNX/TFLite lowering; these unrolled versions export
+with Mul/Add/Div/Sqrt and stay batched over any leading dimensions.
+"""
+import torch
+from torch import Tensor
+
+
+def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
+    """Solve ``a x = b`` for (..., 2, 2) ``a`` and (..., 2) ``b`` by Cramer's rule.
+
+    Singular systems return zeros instead of inf/NaN (the caller treats a zero
+    update as "no step").
+    """
+    a00, a01 = a[..., 0, 0], a[..., 0, 1]
+    a10, a11 = a[..., 1, 0], a[..., 1, 1]
+    det = a00 * a11 - a01 * a10
+    ok = det.abs() > eps
+    safe_det = torch.where(ok, det, torch.ones_like(det))
+    x0 = (a11 * b[..., 0] - a01 * b[..., 1]) / safe_det
+    x1 = (a00 * b[..., 1] - a10 * b[..., 0]) / safe_det
+    x = torch.stack([x0, x1], dim=-1)
+    return torch.where(ok.unsqueeze(-1), x, torch.zeros_like(x))
+
+
+def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6) -> Tensor:
+    """Solve the symmetric positive (semi-)definite system ``a x = b``.
+
+    Args:
+        a: (..., n, n) normal matrix, small n (the loops are unrolled at trace time).
+        b: (..., n) right-hand side.
+        ridge: each diagonal entry is scaled by ``1 + ridge`` (Levenberg-Marquardt
+            damping, invariant to column scaling), plus a tiny absolute floor, so
+            rank-deficient systems (e.g. all anchors at one range) stay finite.
+
+    Returns:
+        (..., n) solution via an unrolled Cholesky factorisation.
+    """
+    n = a.shape[-1]
+    rows = [[a[..., i, j] for j in range(n)] for i in range(n)]
+    for i in range(n):
+        rows[i][i] = rows[i][i] * (1.0 + ridge) + 1e-12
+    low = [[None] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = rows[i][j]
+            for k in range(j):
+                s = s - low[i][k] * low[j][k]
+            if i == j:
+                low[i][i] = s.clamp_min(1e-20).sqrt()
+            else:
+                low[i][j] = s / low[j][j]
+    y = [None] * n
+    for i in range(n):
+        s = b[..., i]
+        for k in range(i):
+            s = s - low[i][k] * y[k]
+        y[i] = s / low[i][i]
+    x = [None] * n
+    for i in reversed(range(n)):
+        s = y[i]
+        for k in range(i + 1, n):
+            s = s - low[k][i] * x[k]
+        x[i] = s / low[i][i]
+    return torch.stack(x, dim=-1)

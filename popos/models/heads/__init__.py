@@ -1,0 +1,4 @@
+"""Heads."""
+from .popos_head import HeatmapSizeMismatchError, POPoSHead
+
+__all__ = ['HeatmapSizeMismatchError', 'POPoSHead']

@@ -1,0 +1,84 @@
+"""Safe checkpoint loading: ``torch.load(weights_only=True)`` with mmengine's types allow-listed.
+
+mmengine 0.10.x checkpoints carry a few non-tensor objects (the message hub's
+``HistoryBuffer``, its statistic methods and numpy arrays/scalars). Instead of disabling torch's safe unpickler
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), popos allow-lists exactly those types and routes
+mmengine's local-file loader through ``weights_only=True``; anything else in a pickle is
+refused with :class:`UnsafeCheckpointError`.
+"""
+import os.path as osp
+import pickle
+from typing import Any, Callable, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object outside the allow-list."""
+
+
+def _numpy_globals() -> List[Any]:
+    """The numpy callables/types numpy arrays and scalars pickle themselves with."""
+    core = getattr(np, '_core', None) or np.core
+    items = [np.ndarray, np.dtype, core.multiarray._reconstruct, core.multiarray.scalar]
+    for code in '?bBhHiIlLqQefdgFDG':
+        items.append(type(np.dtype(code)))
+    return items
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to what pickle needs for ``HistoryBuffer.<statistic>``.
+
+    Pickle stores the message hub's statistic methods as ``getattr(HistoryBuffer, 'min')``
+    (nested qualnames); a general ``getattr`` would let a crafted file walk from an
+    allowed class to arbitrary objects, so only these lookups are served.
+    """
+    if obj is HistoryBuffer and isinstance(name, str) and not name.startswith('_') \
+            and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise UnsafeCheckpointError(
+        f'checkpoint asks for getattr({getattr(obj, "__name__", type(obj).__name__)}, '
+        f'{name!r}), which is not on the allow-list')
+
+
+def mmengine_safe_globals() -> List[Any]:
+    """All globals popos allows inside a checkpoint besides tensors and builtins."""
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'),
+            (_history_buffer_getattr, '__builtin__.getattr')] + _numpy_globals()
+
+
+def allow_checkpoint_types(*types: Any) -> None:
+    """Extend the allow-list with types you trust (e.g. a custom hook's state)."""
+    torch.serialization.add_safe_globals(list(types))
+
+
+def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
+    """``torch.load`` with ``weights_only=True``; refusals name the file and the offending type."""
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()
+        detail = next((line for line in first if 'GLOBAL' in line or 'Unsupported' in line),
+                      first[0] if first else '')
+        raise UnsafeCheckpointError(
+            f'refusing to load {filename!r}: it contains a pickled object that is not a '
+            f'tensor or one of the types mmengine checkpoints store ({detail.strip()}). '
+            'Only load checkpoints you trust; for a trusted custom type call '
+            '`popos.utils.allow_checkpoint_types(MyType)` first.') from exc
+
+
+def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_torch_load(filename, map_location=map_location)
+
+
+def install_safe_loading() -> Callable:
+    """Allow-list mmengine's types and make mmengine's local loader use ``weights_only=True``."""
+    torch.serialization.add_safe_globals(mmengine_safe_globals())
+    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
+    return _load_from_local

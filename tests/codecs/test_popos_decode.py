@@ -1,0 +1,227 @@
+"""The batched decoder against closed forms and slow per-point references."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from popos.codecs.functional import (block_seed, decode_heatmaps, gauss_newton,
+                                     pseudorange_solve, resolution_defaults)
+from popos.codecs.functional.small_linalg import solve_2x2, solve_spd
+
+SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
+
+
+def gaussian_maps(gt: torch.Tensor, h: int, w: int, sigma: float = 2.0, amp: float = 1.0,
+                  width: float = 1.0) -> torch.Tensor:
+    """Ideal untruncated Gaussians, gt (B, J, 2) in heatmap px -> (B, J, H, W)."""
+    ys = torch.arange(h, dtype=torch.float64).view(1, 1, h, 1)
+    xs = torch.arange(w, dtype=torch.float64).view(1, 1, 1, w)
+    g = gt.double()
+    d2 = (xs - g[..., 0, None, None]) ** 2 + (ys - g[..., 1, None, None]) ** 2
+    return (amp * torch.exp(-d2 / (2 * (sigma * width) ** 2))).float()
+
+
+def random_gt(b, j, h, w, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(b, j, 2, generator=g) * torch.tensor([w - 1.0, h - 1.0])
+
+
+@pytest.mark.parametrize('h,w', SIZES)
+@pytest.mark.parametrize('mode,refine', [('popos', 'pseudorange'), ('popos', 'gauss_newton'),
+                                         ('keypos', 'none'), ('lls', 'none')])
+def test_exact_recovery_on_ideal_gaussians(h, w, mode, refine):
+    gt = random_gt(4, 20, h, w, seed=h * w)
+    kpts, scores = decode_heatmaps(gaussian_maps(gt, h, w), sigma=2.0, mode=mode, refine=refine)
+    err = (kpts - gt).norm(dim=-1)
+    assert err.max() < 0.01, f'max error {err.max():.4f} heatmap px'
+    assert torch.all(scores > 0.5)
+
+
+@pytest.mark.parametrize('h,w', [(64, 64), (4, 4)])
+def test_pseudorange_refine_is_exact_under_amplitude_and_width_mismatch(h, w):
+    gt = random_gt(2, 30, h, w, seed=3)
+    maps = gaussian_maps(gt, h, w, amp=0.6, width=1.25)
+    pr, _ = decode_heatmaps(maps, sigma=2.0, mode='popos', refine='pseudorange')
+    gn, _ = decode_heatmaps(maps, sigma=2.0, mode='popos', refine='gauss_newton')
+    err_pr = (pr - gt).norm(dim=-1)
+    err_gn = (gn - gt).norm(dim=-1)
+    assert err_pr.max() < 0.02
+    assert err_pr.mean() < err_gn.mean()
+
+
+# ---------------------------------------------------------------- per-point references
+def ref_block_seed(hm: np.ndarray, sigma: float) -> np.ndarray:
+    """Obvious per-point version: try the 4 windows touching the argmax, solve by lstsq."""
+    h, w = hm.shape
+    my, mx = np.unravel_index(np.argmax(hm), hm.shape)
+    best = None
+    for dx, dy in itertools.product((-1, 0), (-1, 0)):
+        tx, ty = min(max(mx + dx, 0), w - 2), min(max(my + dy, 0), h - 2)
+        s = hm[ty:ty + 2, tx:tx + 2].sum()
+        if best is None or s > best[0]:
+            best = (s, tx, ty)
+    _, tx, ty = best
+    corners = np.array([[tx, ty], [tx + 1, ty], [tx, ty + 1], [tx + 1, ty + 1]], float)
+    d2 = np.array([-2 * sigma ** 2 * np.log(np.clip(hm[int(y), int(x)], 1e-9, 1))
+                   for x, y in corners])
+    an = corners[-1]
+    a = np.stack([2 * (an - c) for c in corners[:3]])
+    b = np.array([d2[i] - d2[3] + an @ an - corners[i] @ corners[i] for i in range(3)])
+    p = np.linalg.lstsq(a, b, rcond=None)[0]
+    return np.clip(p, corners[0] - 1, corners[0] + 2)
+
+
+def ref_popos_grid(hm: np.ndarray, sigma: float, k: int, side: float, spacing: float,
+                   radius: float) -> np.ndarray:
+    h, w = hm.shape
+    my, mx = np.unravel_index(np.argmax(hm), hm.shape)
+    cells = [(hm[y, x], x, y) for y in range(h) for x in range(w)
+             if (x - mx) ** 2 + (y - my) ** 2 <= radius ** 2]
+    cells.sort(key=lambda c: -c[0])
+    anchors = np.array([[x, y] for _, x, y in cells[:k]], float)
+    ranges = np.sqrt(-2 * sigma ** 2 * np.log(np.clip([v for v, _, _ in cells[:k]], 1e-9, 1)))
+    seed = ref_block_seed(hm, sigma)
+    n = int(round(side / spacing)) + 1
+    best, best_cost = None, np.inf
+    for iy in range(n):
+        for ix in range(n):
+            g = seed + np.array([ix, iy]) * spacing - spacing * (n - 1) / 2
+            cost = np.abs(np.linalg.norm(anchors - g, axis=1) - ranges).sum()
+            if cost < best_cost:
+                best, best_cost = g, cost
+    return best, anchors, ranges
+
+
+@pytest.mark.parametrize('h,w', [(16, 16), (8, 8), (4, 4), (8, 6)])
+def test_batched_dense_grid_matches_per_point_reference(h, w):
+    gt = random_gt(2, 6, h, w, seed=11)
+    g = torch.Generator().manual_seed(5)
+    maps = gaussian_maps(gt, h, w, amp=0.8) + 0.03 * torch.rand(2, 6, h, w, generator=g)
+    k, side, spacing = resolution_defaults(h, w)
+    got, _ = decode_heatmaps(maps, sigma=2.0, mode='popos', refine='none', grid_method='dense')
+    for bi, ji in itertools.product(range(2), range(6)):
+        hm = maps[bi, ji].double().numpy()
+        ref, anchors, ranges = ref_popos_grid(hm, 2.0, k, side, spacing, radius=6.0)
+        cost = lambda p: np.abs(np.linalg.norm(anchors - p, axis=1) - ranges).sum()  # noqa
+        # Same argmin, up to float32 near-ties between neighbouring candidates.
+        assert cost(got[bi, ji].double().numpy()) <= cost(ref) + 1e-4
+        assert np.abs(got[bi, ji].numpy() - ref).max() <= spacing + 1e-4
+
+
+def test_block_seed_matches_reference():
+    h = w = 8
+    gt = random_gt(1, 10, h, w, seed=2)
+    maps = gaussian_maps(gt, h, w) * 0.9
+    flat = maps.reshape(1, 10, -1)
+    peak_idx = flat.argmax(-1)
+    peak = torch.stack([peak_idx % w, peak_idx // w], -1).float()
+    got = block_seed(flat, peak, h, w, 2.0, 1e-9)
+    for j in range(10):
+        np.testing.assert_allclose(got[0, j].numpy(), ref_block_seed(maps[0, j].double().numpy(), 2.0),
+                                   atol=1e-4)
+
+
+def test_gauss_newton_matches_reference():
+    rng = np.random.default_rng(0)
+    anchors = rng.uniform(0, 8, (3, 5, 12, 2))
+    truth = rng.uniform(2, 6, (3, 5, 2))
+    d2 = ((anchors - truth[:, :, None]) ** 2).sum(-1) * rng.uniform(0.9, 1.1, (3, 5, 12))
+    start = truth + rng.uniform(-1, 1, truth.shape)
+    got = gauss_newton(torch.tensor(start), torch.tensor(anchors), torch.tensor(d2),
+                       torch.ones(3, 5, 12, dtype=torch.float64), iters=20).numpy()
+    for b, j in itertools.product(range(3), range(5)):
+        p = start[b, j].copy()
+        cost = lambda q: ((((anchors[b, j] - q) ** 2).sum(-1) - d2[b, j]) ** 2).sum()  # noqa
+        for _ in range(20):
+            diff = anchors[b, j] - p
+            r = (diff ** 2).sum(-1) - d2[b, j]
+            jac = -2 * diff
+            step = np.linalg.solve(jac.T @ jac, jac.T @ r)
+            if cost(p - step) < cost(p):
+                p = p - step
+        np.testing.assert_allclose(got[b, j], p, atol=1e-6)
+
+
+def test_pseudorange_solve_matches_weighted_lstsq():
+    rng = np.random.default_rng(1)
+    anchors = rng.uniform(0, 16, (2, 4, 15, 2))
+    truth = rng.uniform(4, 12, (2, 4, 1, 2))
+    # ranges from a scaled/offset model plus noise: a well-posed but inexact system
+    d2 = (((anchors - truth) ** 2).sum(-1) - 3.0) / 1.3 + rng.normal(0, 0.5, (2, 4, 15))
+    wts = rng.uniform(0.1, 1, (2, 4, 15))
+    origin = rng.uniform(4, 12, (2, 4, 2))
+    pos, alpha = pseudorange_solve(torch.tensor(origin), torch.tensor(anchors), torch.tensor(d2),
+                                   torch.tensor(wts), sigma=2.0, robust_iters=0)
+    for b, j in itertools.product(range(2), range(4)):
+        rel = anchors[b, j] - origin[b, j]
+        a = np.column_stack([2 * rel, d2[b, j] / 8.0, np.ones(15)])
+        y = (rel ** 2).sum(-1)
+        sw = np.sqrt(wts[b, j])
+        theta = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)[0]
+        # solve_spd adds a 1e-6 relative ridge, hence not bit-exact.
+        np.testing.assert_allclose(pos[b, j].numpy(), origin[b, j] + theta[:2], atol=1e-4)
+        np.testing.assert_allclose(alpha[b, j].item(), theta[2] / 8.0, atol=1e-4)
+
+
+def test_small_solvers_match_numpy():
+    rng = np.random.default_rng(2)
+    m = rng.normal(size=(10, 4, 4))
+    spd = m @ np.swapaxes(m, -1, -2) + 0.5 * np.eye(4)
+    rhs = rng.normal(size=(10, 4))
+    np.testing.assert_allclose(solve_spd(torch.tensor(spd), torch.tensor(rhs), ridge=0).numpy(),
+                               np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8, atol=1e-8)
+    a2 = rng.normal(size=(10, 2, 2))
+    np.testing.assert_allclose(solve_2x2(torch.tensor(a2), torch.tensor(rhs[:, :2])).numpy(),
+                               np.linalg.solve(a2, rhs[:, :2, None])[..., 0], rtol=1e-8)
+    assert torch.all(solve_2x2(torch.zeros(1, 2, 2), torch.ones(1, 2)) == 0)
+
+
+# ---------------------------------------------------------------- batch semantics
+def test_invariant_to_order_of_images_and_landmarks():
+    h = w = 8
+    gt = random_gt(5, 7, h, w, seed=9)
+    g = torch.Generator().manual_seed(1)
+    maps = gaussian_maps(gt, h, w, amp=0.7) + 0.05 * torch.rand(5, 7, h, w, generator=g)
+    kp, sc = decode_heatmaps(maps)
+    pb, pj = torch.randperm(5, generator=g), torch.randperm(7, generator=g)
+    kp2, sc2 = decode_heatmaps(maps[pb][:, pj])
+    torch.testing.assert_close(kp2, kp[pb][:, pj])
+    torch.testing.assert_close(sc2, sc[pb][:, pj])
+    single, _ = decode_heatmaps(maps[2:3, 4:5])
+    torch.testing.assert_close(single[0, 0], kp[2, 4])
+
+
+# ---------------------------------------------------------------- degenerate input
+@pytest.mark.parametrize('mode', ['popos', 'keypos', 'lls'])
+def test_degenerate_heatmaps_are_defined(mode):
+    h = w = 8
+    maps = torch.zeros(1, 8, h, w)
+    maps[0, 1] = 0.5                                    # flat
+    maps[0, 2] = float('nan')                           # all NaN
+    maps[0, 3] = -torch.rand(h, w)                      # negative
+    maps[0, 4] = gaussian_maps(torch.tensor([[[0.0, 0.0]]]), h, w)[0, 0]       # border peak
+    maps[0, 5] = gaussian_maps(torch.tensor([[[-30.0, 40.0]]]), h, w)[0, 0]    # far outside
+    maps[0, 6] = gaussian_maps(torch.tensor([[[3.3, 4.6]]]), h, w)[0, 0]
+    maps[0, 6, 2, 2] = float('nan')                      # one NaN pixel
+    maps[0, 7] = gaussian_maps(torch.tensor([[[7.0, 7.0]]]), h, w)[0, 0]       # corner peak
+    kp, sc = decode_heatmaps(maps, mode=mode, topk=1000)  # K larger than the map
+    assert torch.isfinite(kp).all() and torch.isfinite(sc).all()
+    assert torch.all(kp[..., 0].abs() <= w) and torch.all(kp[..., 1].abs() <= h)
+    centre = torch.tensor([(w - 1) / 2, (h - 1) / 2])
+    for j in (0, 1, 2, 3):
+        assert sc[0, j] == 0
+        torch.testing.assert_close(kp[0, j], centre)
+    assert sc[0, 5] < 1e-10
+    assert (kp[0, 4] - torch.tensor([0.0, 0.0])).norm() < 0.05
+    assert (kp[0, 7] - torch.tensor([7.0, 7.0])).norm() < 0.05
+    assert (kp[0, 6] - torch.tensor([3.3, 4.6])).norm() < 0.1
+
+
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(ValueError, match='must be one of'):
+        decode_heatmaps(torch.zeros(1, 1, 8, 8), mode='argmax')
+    with pytest.raises(ValueError, match=r'\(B, J, H, W\)'):
+        decode_heatmaps(torch.zeros(8, 8))
+    with pytest.raises(ValueError, match='at least 2x2'):
+        decode_heatmaps(torch.zeros(1, 1, 1, 8))

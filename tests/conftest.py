@@ -1,0 +1,19 @@
+"""Shared test fixtures: repository paths and the real face samples from ../shared."""
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_SAMPLES = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', 'face_samples')
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> str:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def face_samples() -> str:
+    if not osp.isdir(SHARED_SAMPLES):
+        pytest.skip('../shared/data/face_samples is not present')
+    return SHARED_SAMPLES

@@ -1,0 +1,148 @@
+"""POPoSHead: shapes at every size, batched predict == codec decode, flip test, size checks."""
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import InstanceData, PixelData
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+
+import popos  # noqa: F401
+from popos.codecs import POPoSHeatmap
+from popos.models.heads import HeatmapSizeMismatchError, POPoSHead
+from popos.models.utils import flip_heatmaps_exact, flip_shift
+
+SIZES = [64, 32, 16, 8, 4]
+
+
+def make_head(hm: int, in_ch: int = 8, k: int = 5, input_size: int = 256, **kw) -> POPoSHead:
+    codec = dict(type='POPoSHeatmap', input_size=(input_size, input_size), heatmap_size=(hm, hm),
+                 sigma=2.0)
+    return MODELS.build(dict(type='POPoSHead', in_channels=in_ch, out_channels=k,
+                             deconv_out_channels=None, decoder=codec, **kw))
+
+
+def samples(b: int, k: int, hm: int, input_size: int = 256, flip_indices=None):
+    codec = POPoSHeatmap(input_size=(input_size, input_size), heatmap_size=(hm, hm))
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(b):
+        kpts = rng.uniform(20, input_size - 20, (1, k, 2)).astype(np.float32)
+        enc = codec.encode(kpts)
+        ds = PoseDataSample(metainfo=dict(flip_indices=flip_indices or list(range(k)),
+                                          input_size=(input_size, input_size)))
+        ds.gt_fields = PixelData(heatmaps=torch.from_numpy(enc['heatmaps']))
+        ds.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.from_numpy(enc['keypoint_weights']))
+        ds.gt_instances = InstanceData(keypoints=kpts)
+        out.append(ds)
+    return out
+
+
+@pytest.mark.parametrize('hm', SIZES)
+def test_forward_loss_predict_shapes(hm):
+    head = make_head(hm)
+    feats = (torch.randn(2, 8, hm, hm),)
+    assert head(feats).shape == (2, 5, hm, hm)
+    data = samples(2, 5, hm)
+    losses = head.loss(feats, data)
+    assert losses['loss_kpt'].ndim == 0 and 'acc_pose' in losses
+    losses['loss_kpt'].backward()
+    assert head.final_layer.weight.grad.abs().sum() > 0
+    preds = head.predict(feats, data, test_cfg=dict(output_heatmaps=True))
+    insts, fields = preds
+    assert len(insts) == 2 and insts[0].keypoints.shape == (1, 5, 2)
+    assert insts[0].keypoint_scores.shape == (1, 5)
+    assert fields[0].heatmaps.shape == (5, hm, hm)
+
+
+def test_predict_agrees_with_codec_numpy_decode():
+    head = make_head(8).eval()
+    feats = (torch.randn(3, 8, 8, 8),)
+    with torch.no_grad():
+        heatmaps = head(feats).sigmoid()
+    head.forward = lambda f: heatmaps  # decode exactly these maps
+    preds = head.predict(feats, samples(3, 5, 8))
+    for i in range(3):
+        kp, sc = head.decoder.decode(heatmaps[i].numpy())
+        np.testing.assert_allclose(preds[i].keypoints, kp, atol=1e-5)
+        np.testing.assert_allclose(preds[i].keypoint_scores, sc, atol=1e-6)
+
+
+@pytest.mark.parametrize('hm', SIZES)
+def test_exact_flip_shift_realigns_gaussians(hm):
+    """The flipped image's target, flipped back and shifted, equals the original target."""
+    size = 256
+    codec = POPoSHeatmap(input_size=(size, size), heatmap_size=(hm, hm), sigma=2.0)
+    kpts = np.array([[[100.3, 80.6], [30.0, 200.2]]], np.float32)
+    mirrored = kpts.copy()
+    mirrored[..., 0] = size - 1 - kpts[..., 0]        # mmpose's image-flip convention
+    orig = torch.from_numpy(codec.encode(kpts)['heatmaps'])[None]
+    flip = torch.from_numpy(codec.encode(mirrored)['heatmaps'])[None]
+    back = flip_heatmaps_exact(flip, [0, 1], size, sigma=2.0)
+    torch.testing.assert_close(back, orig, atol=2e-5, rtol=1e-4)
+    assert abs(flip_shift(size, hm) - (1 - hm / size)) < 1e-12
+    # mmpose's one-pixel shift is measurably off; ours decodes to the same point.
+    dec_exact, _ = codec.decode(back[0].numpy())
+    naive = torch.cat([flip.flip(-1)[..., :1], flip.flip(-1)[..., :-1]], -1)
+    dec_naive, _ = codec.decode(naive[0].numpy())
+    err_exact = np.abs(dec_exact - kpts).max()
+    err_naive = np.abs(dec_naive - kpts).max()
+    assert err_exact < 0.05 * size / hm
+    assert err_naive > 0.5 * (size / hm) * (hm / size)   # the 1/s px residual of the naive shift
+
+
+def test_flip_test_on_symmetric_input_gives_symmetric_output():
+    """A mirror-symmetric image and a model of mirror-equivariant maps give mirrored pairs."""
+    torch.manual_seed(0)
+    size, hm, k = 64, 16, 4
+    flip_indices = [1, 0, 3, 2]
+    head = make_head(hm, in_ch=3, k=k, input_size=size, flip_shift='exact').eval()
+    codec = head.decoder
+    left = np.array([[[20.3, 30.7], [42.7, 30.7], [12.0, 50.2], [51.0, 50.2]]], np.float32)
+    # features are the targets of the left-right symmetric layout itself (x -> 63 - x)
+    tgt = torch.from_numpy(codec.encode(left)['heatmaps'])[None]
+    mirrored = left.copy()
+    mirrored[..., 0] = size - 1 - left[..., 0]
+    tgt_flip = torch.from_numpy(codec.encode(mirrored[:, flip_indices])['heatmaps'])[None]
+    head.forward = lambda feats: feats[0]
+    data = samples(1, k, hm, input_size=size, flip_indices=flip_indices)
+    pred = head.predict([(tgt,), (tgt_flip,)], data, test_cfg=dict(flip_test=True))[0]
+    kp = pred.keypoints[0]
+    np.testing.assert_allclose(kp[0, 0] + kp[1, 0], size - 1, atol=0.05)
+    np.testing.assert_allclose(kp[2, 0] + kp[3, 0], size - 1, atol=0.05)
+    np.testing.assert_allclose(kp, left[0], atol=0.05)
+
+
+def test_heatmap_size_mismatch_is_refused_on_load():
+    trained = make_head(8)
+    state = trained.state_dict()
+    assert state['trained_heatmap_hw'].tolist() == [8, 8]
+    other = make_head(16)
+    with pytest.raises(HeatmapSizeMismatchError, match=r'trained with 8x8 heatmaps'):
+        other.load_state_dict(state)
+    make_head(8).load_state_dict(state)   # same size loads
+
+
+def test_network_output_size_must_match_codec():
+    head = make_head(8)
+    with pytest.raises(ValueError, match='produces 16x16 heatmaps'):
+        head((torch.randn(1, 8, 16, 16),))
+
+
+def test_downsample_layers_reach_4x4_from_stride_32_features():
+    head = make_head(4, in_ch=32, downsample_out_channels=(16,))
+    assert head((torch.randn(2, 32, 8, 8),)).shape == (2, 5, 4, 4)
+
+
+def test_loss_list_and_combined_loss():
+    feats = (torch.randn(2, 8, 8, 8),)
+    data = samples(2, 5, 8)
+    head = make_head(8, loss=[dict(type='KeypointMSELoss', use_target_weight=True),
+                              dict(type='MultilaterationAnchorLoss', mse_weight=0.0)])
+    losses = head.loss(feats, data)
+    assert set(k for k in losses if k.startswith('loss')) == {
+        'loss_0_KeypointMSELoss', 'loss_1_MultilaterationAnchorLoss'}
+    head = make_head(8, loss=dict(type='CombinedLoss', losses=dict(
+        mse=dict(type='KeypointMSELoss'), ma=dict(type='MultilaterationAnchorLoss'))))
+    losses = head.loss(feats, data)
+    assert 'loss_mse' in losses and 'loss_ma' in losses
