@@ -229,3 +229,14 @@ def test_bad_shapes_and_unknown_dataset():
     with pytest.raises(ValueError, match='bboxes'):
         run(FaceLandmarkMetric(norm_mode='bbox'), make_samples(pred, gt),
             WFLW)
+
+
+def test_out_dir_auto_uses_log_file_folder(tmp_path):
+    from mmengine.logging import MMLogger
+    (tmp_path / 'run').mkdir()
+    log_file = tmp_path / 'run' / 'run.log'
+    MMLogger.get_instance('face_metric_auto', log_file=str(log_file))
+    pred, gt = random_faces(3, 98)
+    run(FaceLandmarkMetric(out_dir='auto'), make_samples(pred, gt), WFLW)
+    assert (tmp_path / 'run' / 'ced.png').is_file()
+    assert (tmp_path / 'run' / 'per_sample_nme.csv').is_file()
