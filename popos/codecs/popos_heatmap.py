@@ -42,8 +42,11 @@ class POPoSHeatmap(BaseKeypointCodec):
         grid_method: ``'coarse_to_fine'`` or ``'dense'`` (the published single-step grid).
         refine: ``'pseudorange'``, ``'gauss_newton'`` or ``'none'``.
         refine_iters: Gauss-Newton iterations after the grid.
-        anchor_radius: anchor neighbourhood around the argmax (heatmap px), default 3 sigma.
+        anchor_radius: anchor neighbourhood around the argmax (heatmap px), default 2 sigma.
         clip_floor: lower clip of heatmap values before the log.
+        weight_power: pseudo-range anchors weighted by ``h ** weight_power`` (2 = inverse
+            variance of the squared range under additive noise).
+        robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
     """
 
     label_mapping_table = dict(keypoint_weights='keypoint_weights')
@@ -63,7 +66,9 @@ class POPoSHeatmap(BaseKeypointCodec):
                  refine: str = 'pseudorange',
                  refine_iters: int = 3,
                  anchor_radius: Optional[float] = None,
-                 clip_floor: float = 1e-9) -> None:
+                 clip_floor: float = 1e-9,
+                 weight_power: float = 2.0,
+                 robust_iters: int = 1) -> None:
         super().__init__()
         if decode_mode not in DECODE_MODES:
             raise ValueError(f'decode_mode must be one of {DECODE_MODES}, got {decode_mode!r}')
@@ -78,7 +83,8 @@ class POPoSHeatmap(BaseKeypointCodec):
         self.decode_cfg = dict(
             sigma=self.sigma, mode=decode_mode, topk=topk, grid_side=grid_side,
             grid_spacing=grid_spacing, grid_method=grid_method, refine=refine,
-            refine_iters=refine_iters, anchor_radius=anchor_radius, clip_floor=clip_floor)
+            refine_iters=refine_iters, anchor_radius=anchor_radius, clip_floor=clip_floor,
+            weight_power=weight_power, robust_iters=robust_iters)
         # Validate the remaining options now rather than at the first decode.
         decode_heatmaps(torch.zeros(1, 1, self.heatmap_size[1], self.heatmap_size[0]),
                         **self.decode_cfg)

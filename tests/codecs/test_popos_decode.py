@@ -93,16 +93,17 @@ def ref_popos_grid(hm: np.ndarray, sigma: float, k: int, side: float, spacing: f
     return best, anchors, ranges
 
 
-@pytest.mark.parametrize('h,w', [(16, 16), (8, 8), (4, 4), (8, 6)])
+@pytest.mark.parametrize('h,w', [(32, 32), (16, 16), (8, 8), (4, 4), (8, 6)])
 def test_batched_dense_grid_matches_per_point_reference(h, w):
     gt = random_gt(2, 6, h, w, seed=11)
     g = torch.Generator().manual_seed(5)
     maps = gaussian_maps(gt, h, w, amp=0.8) + 0.03 * torch.rand(2, 6, h, w, generator=g)
     k, side, spacing = resolution_defaults(h, w)
-    got, _ = decode_heatmaps(maps, sigma=2.0, mode='popos', refine='none', grid_method='dense')
+    got, _ = decode_heatmaps(maps, sigma=2.0, mode='popos', refine='none', grid_method='dense',
+                             anchor_radius=4.0)
     for bi, ji in itertools.product(range(2), range(6)):
         hm = maps[bi, ji].double().numpy()
-        ref, anchors, ranges = ref_popos_grid(hm, 2.0, k, side, spacing, radius=6.0)
+        ref, anchors, ranges = ref_popos_grid(hm, 2.0, k, side, spacing, radius=4.0)
         cost = lambda p: np.abs(np.linalg.norm(anchors - p, axis=1) - ranges).sum()  # noqa
         # Same argmin, up to float32 near-ties between neighbouring candidates.
         assert cost(got[bi, ji].double().numpy()) <= cost(ref) + 1e-4

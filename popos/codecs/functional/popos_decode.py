@@ -23,8 +23,7 @@ GRID_SEARCHES = ('coarse_to_fine', 'dense')
 
 def sanitize_heatmaps(heatmaps: Tensor) -> Tensor:
     """Replace NaN by 0 and clamp negatives to 0, so every later step is finite."""
-    heatmaps = torch.where(torch.isnan(heatmaps), torch.zeros_like(heatmaps), heatmaps)
-    return heatmaps.clamp(0.0, 1e6)
+    return torch.where(torch.isnan(heatmaps), 0.0, heatmaps).clamp(0.0, 1e6)
 
 
 def squared_ranges(values: Tensor, sigma: float, clip_floor: float) -> Tensor:
@@ -44,6 +43,34 @@ def topk_anchors(flat: Tensor, k: int, width: int, sigma: float,
     """Global top-K pixels of (B, J, HW) maps -> anchors (B,J,K,2), d^2 (B,J,K), values (B,J,K)."""
     values, index = flat.topk(min(k, flat.shape[-1]), dim=-1)
     return _pixel_xy(index, width), squared_ranges(values, sigma, clip_floor), values
+
+
+def local_topk_anchors(flat: Tensor, peak: Tensor, height: int, width: int, k: int,
+                       radius: float, sigma: float,
+                       clip_floor: float) -> Tuple[Tensor, Tensor, Tensor]:
+    """Top-K pixels within ``radius`` of the argmax -> anchors (B,J,K,2), d^2, values.
+
+    Pixels outside the disc (or the map) get value -1 so they rank last; callers give
+    them zero weight. When the disc is smaller than the map only the disc is gathered,
+    so the cost does not grow with the map (a 64x64 map reads ~50 pixels, not 4096).
+    """
+    r = int(radius)
+    offsets = [(dx, dy) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
+               if dx * dx + dy * dy <= radius * radius]
+    if len(offsets) < height * width:
+        off = torch.tensor(offsets, dtype=peak.dtype, device=peak.device)      # (P, 2)
+        cand = peak.unsqueeze(-2) + off                                         # (B,J,P,2)
+        cx, cy = cand[..., 0], cand[..., 1]
+        valid = (cx >= 0) & (cx <= width - 1) & (cy >= 0) & (cy <= height - 1)
+        idx = (cy.clamp(0, height - 1) * width + cx.clamp(0, width - 1)).long()
+        vals = torch.where(valid, flat.gather(-1, idx), -torch.ones_like(cx))
+        values, pos = vals.topk(min(k, len(offsets)), dim=-1)
+        anchors = cand.gather(-2, pos.unsqueeze(-1).expand(-1, -1, -1, 2))
+        return anchors, squared_ranges(values, sigma, clip_floor), values
+    pix = _pixel_xy(torch.arange(height * width, device=flat.device), width)  # (HW, 2)
+    near = (pix - peak.unsqueeze(-2)).square().sum(-1) <= radius * radius       # (B,J,HW)
+    return topk_anchors(torch.where(near, flat, -torch.ones_like(flat)), k, width, sigma,
+                        clip_floor)
 
 
 def block_seed(flat: Tensor, peak: Tensor, height: int, width: int, sigma: float,
@@ -86,10 +113,19 @@ def block_seed(flat: Tensor, peak: Tensor, height: int, width: int, sigma: float
     return best_tl + rel.clamp(-1.0, 2.0)
 
 
-def _range_cost(points: Tensor, anchors: Tensor, ranges: Tensor, mask: Tensor) -> Tensor:
-    """L1 range error: points (B,J,G,2), anchors (B,J,K,2) -> (B,J,G)."""
-    dist = (points.unsqueeze(-2) - anchors.unsqueeze(-3)).square().sum(-1).clamp_min(1e-12).sqrt()
-    return ((dist - ranges.unsqueeze(-2)).abs() * mask.unsqueeze(-2)).sum(-1)
+def _range_cost(offsets: Tensor, rel_anchors: Tensor, ranges: Tensor, mask: Tensor) -> Tensor:
+    """L1 range error of candidates ``centre + offsets`` -> (B, J, G).
+
+    Args:
+        offsets: (G, 2) candidate offsets from the centre.
+        rel_anchors: (B, J, K, 2) anchors relative to the centre.
+    """
+    # |o - a|^2 = |o|^2 + |a|^2 - 2 o.a, with o.a as one matmul instead of a (B,J,G,K,2)
+    # difference tensor: a third of the memory traffic on 64x64 maps.
+    cross = torch.matmul(rel_anchors, offsets.t())                              # (B,J,K,G)
+    sq = offsets.square().sum(-1) + rel_anchors.square().sum(-1, keepdim=True) - 2 * cross
+    dist = sq.clamp_min(1e-12).sqrt()
+    return ((dist - ranges.unsqueeze(-1)).abs() * mask.unsqueeze(-1)).sum(-2)
 
 
 def _square_offsets(side: float, n: int, device, dtype) -> Tensor:
@@ -104,22 +140,23 @@ def grid_search(seed: Tensor, anchors: Tensor, ranges: Tensor, mask: Tensor, sid
     """Parallel candidate search minimising the L1 range error around ``seed``.
 
     ``'dense'`` evaluates the published single-step grid (side/spacing+1)^2 at once
-    (chunked over landmarks to bound memory); ``'coarse_to_fine'`` evaluates 9x9 grids
-    that shrink 4x per level until ``spacing`` is reached - the same final spacing at a
-    fraction of the cost when the cost is unimodal around the optimum.
+    (chunked over landmarks to bound memory); ``'coarse_to_fine'`` evaluates grids of at
+    most 9x9 that shrink around the best candidate until ``spacing`` is reached - the same
+    final spacing at a fraction of the cost when the cost is unimodal around the optimum.
     """
     dev, dt = seed.device, seed.dtype
     if method == 'dense':
         n = int(round(side / spacing)) + 1
-        offsets = _square_offsets(spacing * (n - 1), n, dev, dt)
-        levels = [offsets]
+        levels = [_square_offsets(spacing * (n - 1), n, dev, dt)]
     else:
-        levels, step, lvl_side = [], side / 8.0, side
+        levels, lvl_side = [], float(side)
         while True:
-            levels.append(_square_offsets(lvl_side, 9, dev, dt))
+            n = min(9, int(round(lvl_side / spacing)) + 1)
+            levels.append(_square_offsets(lvl_side, n, dev, dt))
+            step = lvl_side / (n - 1)
             if step <= spacing * 1.0001:
                 break
-            lvl_side, step = 2 * step, step / 4.0
+            lvl_side = 2 * step
     best = seed
     for offsets in levels:
         b, j = best.shape[:2]
@@ -127,10 +164,10 @@ def grid_search(seed: Tensor, anchors: Tensor, ranges: Tensor, mask: Tensor, sid
         chunk = max(1, min(j, max_elements // max(per_landmark, 1)))
         parts = []
         for s in range(0, j, chunk):
-            cand = best[:, s:s + chunk].unsqueeze(-2) + offsets
-            cost = _range_cost(cand, anchors[:, s:s + chunk], ranges[:, s:s + chunk], mask[:, s:s + chunk])
-            idx = cost.argmin(-1, keepdim=True).unsqueeze(-1).expand(-1, -1, 1, 2)
-            parts.append(cand.gather(-2, idx).squeeze(-2))
+            centre = best[:, s:s + chunk]
+            rel = anchors[:, s:s + chunk] - centre.unsqueeze(-2)
+            cost = _range_cost(offsets, rel, ranges[:, s:s + chunk], mask[:, s:s + chunk])
+            parts.append(centre + offsets[cost.argmin(-1)])
         best = parts[0] if len(parts) == 1 else torch.cat(parts, 1)
     return best
 
@@ -160,7 +197,7 @@ def gauss_newton(start: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor,
 
 
 def pseudorange_solve(origin: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor, sigma: float,
-                      robust_iters: int = 2) -> Tuple[Tensor, Tensor]:
+                      robust_iters: int = 1) -> Tuple[Tensor, Tensor]:
     """Weighted least squares for position, range scale and range offset jointly.
 
     Model: ``|a_i - p|^2 = alpha * d_i^2 + gamma`` (amplitude and width of the predicted
@@ -194,7 +231,8 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     grid_spacing: Optional[float] = None, grid_method: str = 'coarse_to_fine',
                     refine: str = 'pseudorange', refine_iters: int = 3,
                     anchor_radius: Optional[float] = None,
-                    clip_floor: float = 1e-9) -> Tuple[Tensor, Tensor]:
+                    clip_floor: float = 1e-9, weight_power: float = 2.0,
+                    robust_iters: int = 1) -> Tuple[Tensor, Tensor]:
     """Decode a batch of heatmaps (B, J, H, W) -> keypoints (B, J, 2) in heatmap px, scores (B, J).
 
     Args:
@@ -207,8 +245,12 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         refine: after the grid, ``'pseudorange'`` (joint position/scale/offset LS,
             falling back to Gauss-Newton when implausible), ``'gauss_newton'`` or ``'none'``.
         anchor_radius: POPoS anchors are taken within this radius (heatmap px) of the
-            argmax, default ``3 * sigma``; keeps a second peak from voting.
+            argmax, default ``2 * sigma``; keeps a second peak from voting.
         clip_floor: lower clip of heatmap values before the log.
+        weight_power: pseudo-range anchors are weighted by ``h ** weight_power``; 2 is
+            inverse-variance weighting, since additive noise ``dh`` perturbs
+            ``d^2 = -2 sigma^2 ln h`` by ``2 sigma^2 dh / h``.
+        robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
 
     Degenerate maps are defined: NaN and negative values count as 0; a map with no
     variation (all zero, flat, all NaN) decodes to its centre with score 0; outputs are
@@ -244,21 +286,18 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak, anchors, d2, (vals > clip_floor).to(hm.dtype), iters=20)
     else:
-        radius = 3.0 * sigma if anchor_radius is None else float(anchor_radius)
-        pix = _pixel_xy(torch.arange(h * w, device=hm.device), w)             # (HW, 2)
-        near = (pix - peak.unsqueeze(-2)).square().sum(-1) <= radius * radius  # (B,J,HW)
-        # -1 marks pixels outside the radius so they rank below every real pixel.
-        anchors, d2, vals = topk_anchors(torch.where(near, flat, -torch.ones_like(flat)),
-                                         k, w, sigma, clip_floor)
+        radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
+        anchors, d2, vals = local_topk_anchors(flat, peak, h, w, k, radius, sigma, clip_floor)
         inside = (vals > clip_floor).to(hm.dtype)
-        weights = vals.clamp_min(0.0)
+        weights = vals.clamp_min(0.0) ** weight_power
         seed = block_seed(flat, peak, h, w, sigma, clip_floor)
         ranges = d2.clamp_min(0.0).sqrt()
         kpts = grid_search(seed, anchors, ranges, inside, side, spacing, grid_method)
         if refine != 'none':
             gn = gauss_newton(kpts, anchors, d2, inside, refine_iters)
             if refine == 'pseudorange':
-                pr, alpha = pseudorange_solve(kpts, anchors, d2, weights * inside, sigma)
+                pr, alpha = pseudorange_solve(kpts, anchors, d2, weights * inside, sigma,
+                                              robust_iters)
                 # Accept the joint solve only where it is physically plausible: a sane width
                 # ratio and near the peak (a clean Gaussian's centre is within ~0.7 px of it).
                 ok = (alpha > 0.2) & (alpha < 5.0) & torch.isfinite(pr).all(-1) & \
