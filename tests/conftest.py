@@ -17,3 +17,13 @@ def face_samples() -> str:
     if not osp.isdir(SHARED_SAMPLES):
         pytest.skip('../shared/data/face_samples is not present')
     return SHARED_SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def mmpose_default_scope():
+    """Every test starts in mmpose's scope (a Runner in another test may have changed it)."""
+    import uuid
+
+    from mmengine.registry import DefaultScope
+    DefaultScope.get_instance(f'popos-test-{uuid.uuid4().hex}', scope_name='mmpose')
+    yield

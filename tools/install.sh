@@ -110,6 +110,13 @@ log "OpenMMLab stack, runtime and test requirements"
 "${PIPC[@]}" -q -r "$REQ/mminstall.txt" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/deploy.txt"
 "${PIPC[@]}" -q --no-deps "mmdeploy==1.3.1"
 
+# TFLite conversion (litert-torch) and runtime (ai-edge-litert): constrained like the rest, so
+# they cannot move torch; skipped with POPOS_SKIP_TFLITE=1.
+if [ -f "$REQ/tflite.txt" ] && [ "${POPOS_SKIP_TFLITE:-0}" != "1" ]; then
+  log "TFLite tooling (requirements/tflite.txt)"
+  "${PIPC[@]}" -q -r "$REQ/tflite.txt"
+fi
+
 log "popos (editable)"
 "${PIPC[@]}" -q --no-build-isolation --no-deps -e "$ROOT"
 
