@@ -6,7 +6,13 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10),
+    # every face metric reports NME in percent: keep the best checkpoint by it
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        save_best='NME',
+        rule='less',
+        max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
     badcase=dict(
@@ -36,6 +42,6 @@ load_from = None
 resume = False
 backend_args = dict(backend='local')
 
-train_cfg = dict(by_epoch=True)
+# train_cfg comes from configs/_base_/schedules/
 val_cfg = dict()
 test_cfg = dict()

@@ -13,5 +13,3 @@ param_scheduler = [
 ]
 # The recipe's total batch: 4 GPUs x 64. `--auto-scale-lr` rescales for other totals.
 auto_scale_lr = dict(base_batch_size=256)
-default_hooks = dict(
-    checkpoint=dict(save_best='NME', rule='less', interval=1, max_keep_ckpts=3))

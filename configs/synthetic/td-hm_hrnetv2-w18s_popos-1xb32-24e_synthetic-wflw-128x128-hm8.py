@@ -1,0 +1,132 @@
+# The offline main job (`make demo`): POPoS on synthetic faces in the WFLW layout, CPU-sized.
+#
+# Model: HRNetV2-W18-Small (1 module per stage, 2 blocks per branch, 32-channel stem
+# bottleneck) as POPoSHRNet at output stride 16 -> 8x8 heatmaps from a 128x128 crop, i.e. the
+# low-resolution regime POPoS is for. Data: `make_synthetic_faces.py --layout wflw` output in
+# data/synthetic_wflw (same files as real WFLW: change data_root to train on the real set).
+# About 0.1 GFLOPs, ~2 M parameters; 24 epochs of 2000 faces take ~8 min on 2 CPU cores.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/schedules/adam-60e.py',
+    '../_base_/datasets/wflw.py'
+]
+
+data_root = 'data/synthetic_wflw/'
+heatmap_size = 8
+codec = dict(
+    type='POPoSHeatmap',
+    input_size=(128, 128),
+    heatmap_size=(8, 8),
+    sigma=1.5,
+    decode_mode='popos')
+
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(
+        type='POPoSHRNet',
+        heatmap_size=8,
+        input_size=128,
+        in_channels=3,
+        extra=dict(
+            stage1=dict(
+                num_modules=1,
+                num_branches=1,
+                block='BOTTLENECK',
+                num_blocks=(2, ),
+                num_channels=(32, )),
+            stage2=dict(
+                num_modules=1,
+                num_branches=2,
+                block='BASIC',
+                num_blocks=(2, 2),
+                num_channels=(18, 36)),
+            stage3=dict(
+                num_modules=1,
+                num_branches=3,
+                block='BASIC',
+                num_blocks=(2, 2, 2),
+                num_channels=(18, 36, 72)),
+            stage4=dict(
+                num_modules=1,
+                num_branches=4,
+                block='BASIC',
+                num_blocks=(2, 2, 2, 2),
+                num_channels=(18, 36, 72, 144),
+                multiscale_output=True),
+            upsample=dict(mode='bilinear', align_corners=False)),
+        # offline: no ImageNet weights (the WFLW configs load them)
+        init_cfg=None),
+    neck=dict(type='FeatureMapProcessor', concat=True),
+    head=dict(
+        type='POPoSHead',
+        in_channels=270,
+        out_channels=98,
+        deconv_out_channels=None,
+        conv_out_channels=(270, ),
+        conv_kernel_sizes=(1, ),
+        loss=dict(
+            type='MultilaterationAnchorLoss',
+            anchor_weight=1.0,
+            mse_weight=1.0,
+            use_target_weight=True),
+        decoder=codec),
+    test_cfg=dict(flip_test=True, flip_mode='heatmap', flip_shift='exact'))
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0,
+        rotate_factor=30,
+        scale_factor=(0.75, 1.25)),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs')
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=1,
+    dataset=dict(data_root=data_root, pipeline=val_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(
+    type='FaceLandmarkMetric', norm_mode='inter_ocular', thresholds=[0.1])
+# CED plot and per-landmark table go to the test work dir.
+test_evaluator = dict(
+    type='FaceLandmarkMetric',
+    norm_mode='inter_ocular',
+    thresholds=[0.1, 0.08],
+    out_dir='auto')
+
+train_cfg = dict(max_epochs=24, val_interval=8)
+param_scheduler = [
+    dict(type='LinearLR', begin=0, end=100, start_factor=0.01, by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=24,
+        milestones=[16, 21],
+        gamma=0.1,
+        by_epoch=True)
+]
+auto_scale_lr = dict(base_batch_size=32)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(save_best='NME', rule='less', interval=8, max_keep_ckpts=1))

@@ -1,0 +1,74 @@
+"""Every model config builds at its resolution; --heatmap-size changes all copies together."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmpose.registry import MODELS
+
+import popos  # noqa: F401
+from popos.utils import config_heatmap_size, set_heatmap_size
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MODEL_CONFIGS = sorted(
+    f for f in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in f and osp.sep + 'deploy' + osp.sep not in f)
+WFLW_HM = osp.join(ROOT, 'configs', 'wflw', 'td-hm_hrnetv2-w18_popos-4xb64-60e_wflw-256x256-hm{}.py')
+MBV2 = osp.join(ROOT, 'configs', 'wflw', 'td-hm_mobilenetv2_popos-4xb64-60e_wflw-256x256-hm8.py')
+
+
+def build_offline(cfg: Config):
+    cfg.model.backbone.init_cfg = None
+    return MODELS.build(cfg.model).eval()
+
+
+def encoders(cfg: Config):
+    return [t['encoder'] for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'GenerateTarget']
+
+
+@pytest.mark.parametrize('path', MODEL_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_model_config_builds_at_its_resolution(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports['imports'] == ['popos']
+    w, h = config_heatmap_size(cfg)
+    assert cfg.model.head.decoder.heatmap_size == (w, h)
+    assert all(e['heatmap_size'] == (w, h) for e in encoders(cfg))
+    in_w, in_h = cfg.codec.input_size
+    with torch.no_grad():
+        out = build_offline(cfg)._forward(torch.zeros(1, 3, in_h, in_w))
+    assert tuple(out.shape[-2:]) == (h, w)
+
+
+@pytest.mark.parametrize('size', [32, 16, 8, 4])
+def test_resolution_configs_equal_the_switch_applied_to_hm64(size):
+    explicit = Config.fromfile(WFLW_HM.format(size))
+    switched = set_heatmap_size(Config.fromfile(WFLW_HM.format(64)), size)
+    assert switched.codec == explicit.codec
+    assert switched.model.head.decoder == explicit.model.head.decoder
+    assert switched.model.backbone == explicit.model.backbone
+    assert switched.model.head.in_channels == explicit.model.head.in_channels
+    assert switched.model.head.conv_out_channels == explicit.model.head.conv_out_channels
+    assert encoders(switched) == encoders(explicit)
+    assert switched.heatmap_size == size
+
+
+@pytest.mark.parametrize('size', [64, 4])
+def test_switch_uses_heatmap_variants_for_other_backbones(size):
+    cfg = set_heatmap_size(Config.fromfile(MBV2), size)
+    with torch.no_grad():
+        out = build_offline(cfg)._forward(torch.zeros(1, 3, 256, 256))
+    assert tuple(out.shape[-2:]) == (size, size)
+    assert all(e['heatmap_size'] == (size, size) for e in encoders(cfg))
+
+
+def test_switch_refuses_what_it_cannot_do():
+    cfg = Config.fromfile(WFLW_HM.format(64))
+    with pytest.raises(ValueError, match='does not divide'):
+        set_heatmap_size(cfg, 48)
+    with pytest.raises(ValueError, match='strides'):
+        set_heatmap_size(Config.fromfile(WFLW_HM.format(64)), 2)
+    cfg = Config.fromfile(MBV2)
+    cfg.heatmap_variants = {}
+    with pytest.raises(ValueError, match='heatmap_variants'):
+        set_heatmap_size(cfg, 16)
