@@ -186,7 +186,8 @@ def gauss_newton(start: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor,
         r = diff.square().sum(-1) - d2                           # (B,J,K)
         jac = -2.0 * diff                                        # (B,J,K,2)
         wj = jac * weights.unsqueeze(-1)
-        jtj = torch.einsum('bjki,bjkl->bjil', wj, jac)
+        # matmul, not einsum: ONNX has Einsum only from opset 12.
+        jtj = torch.matmul(wj.transpose(-1, -2), jac)
         jtr = (wj * r.unsqueeze(-1)).sum(-2)
         cand = p - solve_2x2(jtj, jtr)
         new = cost(cand)
@@ -216,7 +217,7 @@ def pseudorange_solve(origin: Tensor, anchors: Tensor, d2: Tensor, weights: Tens
     theta = None
     for it in range(robust_iters + 1):
         wr = rows * w.unsqueeze(-1)
-        normal = torch.einsum('bjki,bjkl->bjil', wr, rows)
+        normal = torch.matmul(wr.transpose(-1, -2), rows)  # not einsum: opset 11
         rhs = (wr * target.unsqueeze(-1)).sum(-2)
         theta = solve_spd(normal, rhs)
         if it < robust_iters:

@@ -1,0 +1,119 @@
+"""Uniform runners for exported models: normalised NCHW float32 batch -> list of numpy outputs."""
+import os.path as osp
+from typing import List, Optional
+
+import numpy as np
+import torch
+
+
+class BackendRunner:
+    """Base: ``runner(inputs (B,3,H,W) float32) -> [outputs...]`` in the export's output order."""
+
+    backend = 'none'
+
+    def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
+        raise NotImplementedError
+
+
+class OnnxRunner(BackendRunner):
+    """onnxruntime session on CPU (``threads=1`` for latency measurements)."""
+
+    backend = 'onnxruntime'
+
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+        import onnxruntime as ort
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
+        self.input_name = self.session.get_inputs()[0].name
+        self.batch_dim = self.session.get_inputs()[0].shape[0]
+
+    def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
+        inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        if isinstance(self.batch_dim, int) and self.batch_dim != inputs.shape[0]:
+            # A static-batch graph runs sample by sample.
+            parts = [self.session.run(None, {self.input_name: x[None]}) for x in inputs]
+            return [np.concatenate(p) for p in zip(*parts)]
+        return self.session.run(None, {self.input_name: inputs})
+
+
+class TFLiteRunner(BackendRunner):
+    """ai-edge-litert interpreter (XNNPACK); exported with batch 1, so batches run per sample."""
+
+    backend = 'tflite'
+
+    def __init__(self, path: str, threads: Optional[int] = None) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+        self.interpreter = Interpreter(model_path=path, num_threads=threads or 1)
+        self.runner = self.interpreter.get_signature_runner()
+        inputs = self.runner.get_input_details()
+        if len(inputs) != 1:
+            raise ValueError(f'{path}: expected one input, got {list(inputs)}')
+        self.input_name = next(iter(inputs))
+        # litert-torch names outputs output_0, output_1, ... in the module's return order.
+        self.output_names = sorted(self.runner.get_output_details(),
+                                   key=lambda n: int(n.rsplit('_', 1)[-1]) if
+                                   n.rsplit('_', 1)[-1].isdigit() else n)
+
+        self.input_detail = inputs[self.input_name]
+        self.output_details = self.runner.get_output_details()
+
+    @staticmethod
+    def _quant(detail: dict):
+        scale, zero = detail.get('quantization', (0.0, 0))
+        return float(scale), int(zero)
+
+    def _to_input(self, x: np.ndarray) -> np.ndarray:
+        dtype = self.input_detail['dtype']
+        if dtype == np.float32:
+            return x
+        # Full-integer models take quantised inputs: q = x / scale + zero_point.
+        scale, zero = self._quant(self.input_detail)
+        info = np.iinfo(dtype)
+        return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
+
+    def _from_output(self, name: str, y: np.ndarray) -> np.ndarray:
+        if y.dtype == np.float32:
+            return y
+        if not np.issubdtype(y.dtype, np.integer) or self._quant(self.output_details[name])[0] == 0:
+            return y.astype(np.float32)
+        scale, zero = self._quant(self.output_details[name])
+        return ((y.astype(np.float32) - zero) * scale).astype(np.float32)
+
+    def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
+        inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        outs = []
+        for x in inputs:
+            res = self.runner(**{self.input_name: self._to_input(x[None])})
+            outs.append([self._from_output(n, np.asarray(res[n])) for n in self.output_names])
+        return [np.concatenate(p) for p in zip(*outs)]
+
+
+class TorchRunner(BackendRunner):
+    """The PyTorch export module (heatmaps or decoded), for parity and latency."""
+
+    backend = 'pytorch'
+
+    def __init__(self, module: torch.nn.Module, threads: Optional[int] = None) -> None:
+        self.module = module.eval()
+        if threads:
+            torch.set_num_threads(threads)
+
+    @torch.no_grad()
+    def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
+        out = self.module(torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)))
+        out = out if isinstance(out, (tuple, list)) else (out, )
+        return [o.numpy() for o in out]
+
+
+def build_runner(path: str, threads: Optional[int] = None) -> BackendRunner:
+    """Runner for an ``.onnx`` or ``.tflite`` file."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'backend model not found: {path}')
+    if path.endswith('.onnx'):
+        return OnnxRunner(path, threads)
+    if path.endswith('.tflite'):
+        return TFLiteRunner(path, threads)
+    raise ValueError(f'unknown backend model type (want .onnx or .tflite): {path}')
