@@ -27,3 +27,13 @@ def mmpose_default_scope():
     from mmengine.registry import DefaultScope
     DefaultScope.get_instance(f'popos-test-{uuid.uuid4().hex}', scope_name='mmpose')
     yield
+
+
+@pytest.fixture(scope='session')
+def tiny_wflw(tmp_path_factory) -> str:
+    """A tiny synthetic dataset in the WFLW layout (8 train / 4 test faces, 96 px)."""
+    from popos.datasets.synthetic import generate_dataset
+    out = str(tmp_path_factory.mktemp('tiny_wflw'))
+    generate_dataset('wflw', out, num_train=8, num_test=4, image_size=96, seed=0, workers=1,
+                     progress=False)
+    return out

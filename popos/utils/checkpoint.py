@@ -6,6 +6,7 @@ mmengine 0.10.x checkpoints carry a few non-tensor objects (the message hub's
 mmengine's local-file loader through ``weights_only=True``; anything else in a pickle is
 refused with :class:`UnsafeCheckpointError`.
 """
+import collections
 import os.path as osp
 import pickle
 from typing import Any, Callable, List, Optional
@@ -36,8 +37,10 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     (nested qualnames); a general ``getattr`` would let a crafted file walk from an
     allowed class to arbitrary objects, so only these lookups are served.
     """
+    # Public methods defined on HistoryBuffer itself (min, max, mean, current, custom
+    # statistics); its registry dict fills lazily, so it cannot be the check.
     if obj is HistoryBuffer and isinstance(name, str) and not name.startswith('_') \
-            and name in HistoryBuffer._statistics_methods:
+            and callable(vars(HistoryBuffer).get(name)):
         return getattr(obj, name)
     raise UnsafeCheckpointError(
         f'checkpoint asks for getattr({getattr(obj, "__name__", type(obj).__name__)}, '
@@ -46,7 +49,9 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
 
 def mmengine_safe_globals() -> List[Any]:
     """All globals popos allows inside a checkpoint besides tensors and builtins."""
-    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'),
+    # bytes: empty numpy buffers pickle as bytes(); Counter: mmpose dataset statistics.
+    return [HistoryBuffer, bytes, collections.Counter,
+            (_history_buffer_getattr, 'builtins.getattr'),
             (_history_buffer_getattr, '__builtin__.getattr')] + _numpy_globals()
 
 

@@ -17,11 +17,18 @@ def apply_common_args(cfg: Config, cfg_options: Optional[dict],
         set_heatmap_size(cfg, heatmap_size)
         print_log(f'heatmap size set to {heatmap_size} (codec, decoder, targets, network)',
                   logger='current')
-    dist = cfg.get('env_cfg', {}).get('dist_cfg', {})
-    if cfg.get('launcher', 'none') != 'none' and dist.get('backend') == 'nccl' \
-            and not torch.cuda.is_available():
-        # NCCL needs GPUs; gloo lets the same scripts run (and be tested) on CPU.
+    if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
+        # NCCL needs GPUs and mmengine's init_dist calls torch.cuda.set_device; a gloo
+        # group started here (mmengine then skips its own init) lets the same scripts
+        # run - and be tested - on CPU.
         cfg.env_cfg.dist_cfg.backend = 'gloo'
+        if cfg.get('model_wrapper_cfg') is None:
+            # CPU DDP takes no device_ids (mmengine's default passes the local rank).
+            cfg.model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+                find_unused_parameters=cfg.get('find_unused_parameters', False))
+        if not torch.distributed.is_initialized():
+            torch.distributed.init_process_group(backend='gloo')
         print_log('no CUDA device: distributed backend switched from nccl to gloo',
                   logger='current')
     return cfg

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.model import BaseModel
 from mmengine.runner import Runner, load_checkpoint
 from torch.utils.data import Dataset
@@ -89,3 +90,12 @@ def test_allow_list_is_what_makes_it_load(tmp_path):
             'except pickle.UnpicklingError:\n    print("refused")\n')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert out.stdout.strip() == 'refused', out.stderr
+
+
+def test_restricted_getattr_serves_only_history_buffer_methods():
+    from popos.utils.checkpoint import _history_buffer_getattr
+    assert _history_buffer_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    for obj, name in ((HistoryBuffer, '__init__'), (HistoryBuffer, '__class__'),
+                      (os, 'system'), (HistoryBuffer, 'no_such_method')):
+        with pytest.raises(UnsafeCheckpointError):
+            _history_buffer_getattr(obj, name)

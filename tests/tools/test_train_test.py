@@ -1,0 +1,97 @@
+"""Stock tools on a real config: train, resume, test at two resolutions, dist with 1 process."""
+import json
+import os
+import os.path as osp
+import random
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(ROOT, 'configs', 'synthetic',
+                  'td-hm_hrnetv2-w18s_popos-1xb32-24e_synthetic-wflw-128x128-hm8.py')
+
+
+def small_run_options(data_root: str, epochs: int = 1) -> list:
+    opts = [f'train_cfg.max_epochs={epochs}', 'train_cfg.val_interval=1',
+            'default_hooks.logger.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=5']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={data_root}/',
+                 f'{split}_dataloader.batch_size=4', f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return opts
+
+
+def run(args: list, cwd: str = ROOT, env=None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    return proc
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_wflw, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('train'))
+    proc = run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', work, '--cfg-options',
+                *small_run_options(tiny_wflw)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_train_writes_checkpoint_and_logs(trained):
+    assert osp.isfile(osp.join(trained, 'epoch_1.pth'))
+    logs = [f for f in os.listdir(trained) if osp.isdir(osp.join(trained, f))]
+    assert logs and any(f.endswith('.log') for f in os.listdir(osp.join(trained, logs[0])))
+
+
+def test_resume_continues_from_checkpoint(trained, tiny_wflw):
+    proc = run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', trained, '--resume',
+                '--cfg-options', *small_run_options(tiny_wflw, epochs=2)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    assert osp.isfile(osp.join(trained, 'epoch_2.pth'))
+
+
+def test_test_at_trained_resolution_reports_face_metrics(trained, tiny_wflw, tmp_path):
+    out = tmp_path / 'metrics.json'
+    proc = run([sys.executable, 'tools/test.py', CONFIG, osp.join(trained, 'epoch_1.pth'),
+                '--work-dir', str(tmp_path), '--out', str(out), '--cfg-options',
+                *small_run_options(tiny_wflw), f'test_evaluator.out_dir={tmp_path}'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads(out.read_text())
+    assert {'NME', 'FR@0.1', 'AUC@0.1'} <= set(metrics)
+    assert (tmp_path / 'ced.png').is_file()
+
+
+def test_checkpoint_of_another_resolution_is_refused(trained, tiny_wflw, tmp_path):
+    proc = run([sys.executable, 'tools/test.py', CONFIG, osp.join(trained, 'epoch_1.pth'),
+                '--heatmap-size', '4', '--work-dir', str(tmp_path), '--cfg-options',
+                *small_run_options(tiny_wflw)])
+    assert proc.returncode != 0
+    assert 'trained with 8x8 heatmaps' in proc.stderr
+    assert '--heatmap-size 8' in proc.stderr
+
+
+def test_train_and_test_at_another_resolution(tiny_wflw, tmp_path):
+    proc = run([sys.executable, 'tools/train.py', CONFIG, '--heatmap-size', '4', '--work-dir',
+                str(tmp_path), '--cfg-options', *small_run_options(tiny_wflw)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / 'metrics.json'
+    proc = run([sys.executable, 'tools/test.py', CONFIG, str(tmp_path / 'epoch_1.pth'),
+                '--heatmap-size', '4', '--out', str(out), '--work-dir', str(tmp_path),
+                '--cfg-options', *small_run_options(tiny_wflw)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'NME' in json.loads(out.read_text())
+
+
+def test_dist_train_and_test_with_one_process(trained, tiny_wflw, tmp_path):
+    env = dict(os.environ, PORT=str(random.randint(29600, 29900)), PYTHON=sys.executable)
+    proc = run(['sh', 'tools/dist_train.sh', CONFIG, '1', '--work-dir', str(tmp_path),
+                '--cfg-options', *small_run_options(tiny_wflw)], env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert osp.isfile(tmp_path / 'epoch_1.pth')
+    assert 'distributed backend switched from nccl to gloo' in proc.stdout + proc.stderr
+    proc = run(['sh', 'tools/dist_test.sh', CONFIG, str(tmp_path / 'epoch_1.pth'), '1',
+                '--work-dir', str(tmp_path), '--cfg-options', *small_run_options(tiny_wflw)],
+               env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'NME' in proc.stdout + proc.stderr
