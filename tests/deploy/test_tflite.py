@@ -82,3 +82,21 @@ def test_full_int8_without_calibration_is_refused(tmp_path):
         quantize('/nonexistent.tflite', str(tmp_path / 'x.tflite'), 'int8', False, None)
     with pytest.raises(ValueError, match='precision'):
         quantize('/nonexistent.tflite', str(tmp_path / 'x.tflite'), 'int4', False, None)
+
+
+@pytest.mark.slow
+def test_tflite_models_evaluate_through_mmdeploy(float_models, model_cfg, tmp_path):
+    """test_deployed's path: mmdeploy's task processor runs test_step on .tflite models."""
+    from popos.deploy import evaluate_backend
+    from popos.deploy.backend_model import POPoSEnd2EndModel
+    from popos.deploy.evaluate import build_backend_model
+
+    from .conftest import deploy_cfg
+    hm_cfg = deploy_cfg('pose-detection_tflite_fp32_static-64x64.py')
+    _, model = build_backend_model(hm_cfg, model_cfg, [float_models[False]])
+    assert isinstance(model, POPoSEnd2EndModel)
+    hm = evaluate_backend(hm_cfg, model_cfg, [float_models[False]], str(tmp_path / 'hm'))
+    dec = evaluate_backend(deploy_cfg('pose-detection_tflite_fp32_decode_static-64x64.py'),
+                           model_cfg, [float_models[True]], str(tmp_path / 'dec'))
+    assert np.isfinite(hm['NME']) and hm['NME'] > 0
+    assert abs(hm['NME'] - dec['NME']) < 1e-2 * hm['NME']
