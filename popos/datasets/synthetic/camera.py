@@ -9,8 +9,8 @@ def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     """R = Rz(roll) Rx(pitch) Ry(yaw), angles in degrees.
 
     Positive yaw turns the face towards the image right, positive pitch
-    tilts the chin towards the camera (face looks down), positive roll turns
-    the face clockwise in the image.
+    brings the chin towards the camera (the face looks up), positive roll
+    turns the face clockwise in the image.
     """
     y, p, r = np.deg2rad([yaw, pitch, roll])
     ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0],

@@ -157,8 +157,12 @@ class FaceModel:
     def surface_normal(self, u: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Outward unit normals by central differences."""
         e = 1e-3
-        du = self.surface(u + e, y) - self.surface(u - e, y)
-        dy = self.surface(u, y + e) - self.surface(u, y - e)
+        u, y = np.broadcast_arrays(np.asarray(u, np.float64),
+                                   np.asarray(y, np.float64))
+        # one batched surface call for the four offsets
+        p = self.surface(np.stack([u + e, u - e, u, u]),
+                         np.stack([y, y, y + e, y - e]))
+        du, dy = p[0] - p[1], p[2] - p[3]
         n = np.cross(du, dy)
         return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True),
                               1e-9)
@@ -310,7 +314,7 @@ class FaceModel:
 
 
 def sample_face_params(rng: np.random.Generator,
-                       expressive: float = 0.3) -> FaceParams:
+                       expressive: float = 0.25) -> FaceParams:
     """Random identity and expression; ``expressive`` is P(strong expr.)."""
     n = rng.normal
 
@@ -346,7 +350,7 @@ def sample_face_params(rng: np.random.Generator,
             p.mouth_open = float(rng.uniform(0., 0.12))
     else:
         p.mouth_open = float(max(0., n(0, 0.02)))
-        p.smile = float(np.clip(n(0.1, 0.2), -0.3, 0.6))
+        p.smile = float(np.clip(n(0.1, 0.2), -0.3, 0.45))
         p.eye_open_l = float(np.clip(n(0.95, 0.1), 0.5, 1.15))
         p.eye_open_r = float(np.clip(p.eye_open_l + n(0, 0.03), 0.4, 1.15))
         p.brow_raise_l = float(n(0, 0.2))

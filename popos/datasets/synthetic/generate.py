@@ -83,6 +83,29 @@ def make_record(job: Tuple) -> Dict:
                 extra={k: v.tolist() for k, v in s.extra_points.items()})
 
 
+# Workers are *spawned*: forking a process whose OpenCV/OpenMP thread pools
+# are already running can hang the children. To keep spawning cheap, the
+# worker registers bare ``popos`` / ``popos.datasets`` packages so that
+# importing this module does not run ``popos/__init__`` (torch, mmpose).
+_WORKER_INIT = '''
+import sys, types
+for name, path in {paths!r}:
+    if name not in sys.modules:
+        mod = types.ModuleType(name)
+        mod.__path__ = [path]
+        sys.modules[name] = mod
+import cv2
+cv2.setNumThreads(1)  # one OpenCV thread per process: the pool has the cores
+'''
+_PKG_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _worker_init_code() -> str:
+    paths = [('popos', _PKG_ROOT),
+             ('popos.datasets', osp.join(_PKG_ROOT, 'datasets'))]
+    return _WORKER_INIT.format(paths=paths)
+
+
 def _jpeg_quality(rng: np.random.Generator) -> int:
     # JPEG artefacts: mostly mild, sometimes strong
     return int(rng.integers(30, 60)) if rng.random() < 0.15 else int(
@@ -121,7 +144,9 @@ def generate_dataset(layout: str, out: str, num_train: int = 1000,
     real one, so that its mmpose config runs with ``data_root=out``.
 
     Returns a summary: annotation files written, faces per split, seconds.
-    Deterministic given ``seed`` (independent of ``workers``).
+    Deterministic given ``seed`` (independent of ``workers``). With more than
+    one worker the pool is spawned, so call it under
+    ``if __name__ == '__main__':`` in scripts.
     """
     lay = get_layout(layout)
     sizes = dict(train=num_train, test=num_test)
@@ -136,10 +161,9 @@ def generate_dataset(layout: str, out: str, num_train: int = 1000,
         workers = min(2, os.cpu_count() or 1)
     t0 = time.time()
     if workers > 1 and len(jobs) > 8:
-        ctx = get_context('fork' if 'fork' in
-                          __import__('multiprocessing').get_all_start_methods()
-                          else 'spawn')
-        with ctx.Pool(workers) as pool:
+        ctx = get_context('spawn')
+        with ctx.Pool(workers, initializer=exec,
+                      initargs=(_worker_init_code(), {})) as pool:
             records = list(_progress(pool.imap(make_record, jobs, 4),
                                      len(jobs), progress, layout))
     else:

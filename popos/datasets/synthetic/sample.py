@@ -117,11 +117,12 @@ def synthesize(rng: np.random.Generator, layout: Layout, image_size: int,
     img = degrade(cv.img, look, rng, image_size)
     kpts = cam.project(pts3)
 
-    extra = {}
-    for name in ('nose_bridge', 'pupil_l', 'pupil_r', 'ear_l', 'ear_r'):
-        p, q = derived_point(model, name, 1.)
-        v, _ = visibility(model, cam, look, cv, p[None], q[None], [])
-        extra[name] = np.array([*cam.project(p[None])[0], float(v[0])])
+    names = ('nose_bridge', 'pupil_l', 'pupil_r', 'ear_l', 'ear_r')
+    ep, eq = zip(*(derived_point(model, n, 1.) for n in names))
+    ev, _ = visibility(model, cam, look, cv, np.array(ep), np.array(eq), [])
+    exy = cam.project(np.array(ep))
+    extra = {n: np.array([*exy[k], float(ev[k])])
+             for k, n in enumerate(names)}
 
     occluded = (~vis) & (~self_occ)
     attrs = dict(
