@@ -1,0 +1,130 @@
+"""Teacher-heatmap losses for distillation into a (possibly lower-resolution) student."""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmpose.registry import MODELS
+from torch import Tensor, nn
+
+from popos.codecs.functional.defaults import resolution_defaults
+
+RESIZE_MODES = ('bilinear', 'area')
+
+
+def resize_teacher_heatmaps(heatmaps: Tensor, size: tuple, mode: str = 'bilinear') -> Tensor:
+    """Resample teacher heatmaps (B,K,Ht,Wt) to the student's (H, W).
+
+    ``'bilinear'`` samples at the MSRA positions (student pixel ``u`` looks at teacher pixel
+    ``u * Wt / W``, both maps covering the same crop from pixel 0): exact alignment, and at
+    an integer ratio it takes teacher pixels as they are. ``'area'`` averages blocks
+    (``F.interpolate(mode='area')``); its block centres are shifted by half a teacher pixel
+    minus half a student pixel, which is a bias at every ratio other than 1.
+    """
+    if mode not in RESIZE_MODES:
+        raise ValueError(f'resize mode must be one of {RESIZE_MODES}, got {mode!r}')
+    h, w = int(size[0]), int(size[1])
+    ht, wt = heatmaps.shape[-2:]
+    if (ht, wt) == (h, w):
+        return heatmaps
+    if mode == 'area':
+        return F.interpolate(heatmaps, size=(h, w), mode='area')
+    b, k = heatmaps.shape[:2]
+    # grid_sample with align_corners=True maps -1/+1 to the first/last pixel centre.
+    xs = torch.arange(w, dtype=heatmaps.dtype, device=heatmaps.device) * (wt / w)
+    ys = torch.arange(h, dtype=heatmaps.dtype, device=heatmaps.device) * (ht / h)
+    gx = 2 * xs / max(wt - 1, 1) - 1
+    gy = 2 * ys / max(ht - 1, 1) - 1
+    grid = torch.stack(torch.meshgrid(gy, gx, indexing='ij')[::-1], dim=-1)
+    grid = grid.unsqueeze(0).expand(b, h, w, 2)
+    out = F.grid_sample(heatmaps, grid, mode='bilinear', padding_mode='border',
+                        align_corners=True)
+    return out.reshape(b, k, h, w)
+
+
+def distance_maps(heatmaps: Tensor, sigma: float, clip_floor: float, eps: float = 1e-6) -> Tensor:
+    """Gaussian-inverse range map ``sqrt(-2 sigma^2 ln clip(h, floor, 1))`` in heatmap px."""
+    h = heatmaps.clamp(min=clip_floor, max=1.0)
+    return torch.sqrt(-2.0 * sigma**2 * torch.log(h) + eps)
+
+
+def _weights(keypoint_weights: Optional[Tensor], b: int, k: int, ref: Tensor) -> Tensor:
+    if keypoint_weights is None:
+        return ref.new_ones(b, k)
+    return keypoint_weights.reshape(b, k).to(ref)
+
+
+@MODELS.register_module()
+class TeacherHeatmapMSELoss(nn.Module):
+    """MSE between student heatmaps and teacher heatmaps resampled to the student's size.
+
+    Args:
+        resize_mode: ``'bilinear'`` (exact MSRA-aligned sampling) or ``'area'``.
+        match_sigma: re-render the teacher's Gaussians at the student codec's sigma
+            (``h ** ((r * sigma_t / sigma_s) ** 2)``, r = student px per teacher px), so a
+            teacher trained with another sigma or resolution does not ask for a narrower
+            or wider peak than the student's ground truth.
+        loss_weight: factor on the loss.
+    """
+
+    def __init__(self, resize_mode: str = 'bilinear', match_sigma: bool = True,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if resize_mode not in RESIZE_MODES:
+            raise ValueError(f'resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}')
+        self.resize_mode = resize_mode
+        self.match_sigma = match_sigma
+        self.loss_weight = loss_weight
+
+    def forward(self, student: Tensor, teacher: Tensor, student_sigma: float,
+                teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        """Weighted mean over pixels of ``(student - teacher')^2``."""
+        b, k, h, w = student.shape
+        ratio = w / teacher.shape[-1]
+        target = resize_teacher_heatmaps(teacher, (h, w), self.resize_mode)
+        if self.match_sigma and abs(ratio * teacher_sigma - student_sigma) > 1e-6:
+            power = (ratio * teacher_sigma / student_sigma)**2
+            target = target.clamp(min=0, max=1).pow(power)
+        err = ((student - target)**2).mean(dim=(2, 3))
+        weights = _weights(keypoint_weights, b, k, err)
+        return self.loss_weight * (err * weights).mean()
+
+
+@MODELS.register_module()
+class TeacherDistanceMapLoss(nn.Module):
+    """Squared error between teacher and student Gaussian-inverse distance maps on the anchors.
+
+    Both maps are turned into ranges ``d = sqrt(-2 sigma^2 ln clip(h, clip_floor, 1))``, each
+    with its own codec sigma and expressed in student heatmap px (the teacher's after
+    resampling with ``resize_teacher_heatmaps`` and scaling by r = student px per teacher
+    px). The loss is the mean of ``(d_s - d_t)^2`` over the *anchor region*: the top-K
+    pixels of the resampled teacher map per landmark (K = the POPoS decoder's K at the
+    student resolution, capped at H*W), i.e. exactly the ranges the decoder multilaterates
+    from. Landmark weights (visibility) apply.
+    """
+
+    def __init__(self, topk: Optional[int] = None, clip_floor: float = 1e-3,
+                 resize_mode: str = 'bilinear', loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if not 0 < clip_floor < 1:
+            raise ValueError(f'clip_floor must be in (0, 1), got {clip_floor}')
+        if resize_mode not in RESIZE_MODES:
+            raise ValueError(f'resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}')
+        self.topk = topk
+        self.clip_floor = clip_floor
+        self.resize_mode = resize_mode
+        self.loss_weight = loss_weight
+
+    def forward(self, student: Tensor, teacher: Tensor, student_sigma: float,
+                teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        """Weighted mean over anchors of the squared range difference (student px^2)."""
+        b, k, h, w = student.shape
+        ratio = w / teacher.shape[-1]
+        target = resize_teacher_heatmaps(teacher, (h, w), self.resize_mode)
+        topk = self.topk or resolution_defaults(h, w)[0]
+        topk = min(topk, h * w)
+        d_t = distance_maps(target, teacher_sigma, self.clip_floor) * ratio
+        d_s = distance_maps(student, student_sigma, self.clip_floor)
+        idx = target.flatten(2).topk(topk, dim=-1).indices
+        err = (d_s.flatten(2).gather(-1, idx) - d_t.flatten(2).gather(-1, idx))**2
+        weights = _weights(keypoint_weights, b, k, err)
+        return self.loss_weight * (err.mean(-1) * weights).mean()
