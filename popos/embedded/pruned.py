@@ -6,7 +6,7 @@ is plain data, so it is written into the model config; ``MODELS.build`` builds t
 architecture and then resizes those layers, and a normal state-dict checkpoint loads into it
 (safely, ``weights_only=True``).
 """
-from typing import Dict, List
+from typing import Dict, List, Sequence, Union
 
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
@@ -86,10 +86,15 @@ class PrunedTopdownPoseEstimator(TopdownPoseEstimator):
     """A TopdownPoseEstimator whose layers are resized by a channel spec after building.
 
     Args:
-        channel_spec: ``{module name: channel numbers}`` as written by ``tools/prune.py``.
+        channel_spec: ``{module name: channel numbers}`` or ``[[name, channels], ...]`` (as
+            written by ``tools/prune.py``).
         **kwargs: the unpruned ``TopdownPoseEstimator`` config.
     """
 
-    def __init__(self, channel_spec: Dict[str, List[int]], **kwargs) -> None:
+    def __init__(self, channel_spec: Union[Dict[str, List[int]], Sequence[Sequence]],
+                 **kwargs) -> None:
         super().__init__(**kwargs)
-        apply_channel_spec(self, dict(channel_spec))
+        # tools/prune.py writes [name, channels] pairs (module names hold dots)
+        spec = dict(channel_spec) if isinstance(channel_spec, dict) else {
+            str(name): list(shape) for name, shape in channel_spec}
+        apply_channel_spec(self, spec)
