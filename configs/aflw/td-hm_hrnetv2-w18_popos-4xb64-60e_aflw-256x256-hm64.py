@@ -1,0 +1,11 @@
+# HRNetV2-W18 + POPoSHead on AFLW (19 points), 256x256 input, 64x64 heatmaps
+# (the base of -hm32 .. -hm4). Data layout: docs/datasets.md.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/schedules/adam-60e.py',
+    '../_base_/datasets/aflw.py', '../_base_/models/td-hm_hrnetv2-w18_popos-256x256-hm64.py'
+]
+
+model = dict(head=dict(out_channels=19))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline}}))
+test_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline}}))
