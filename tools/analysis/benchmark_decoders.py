@@ -87,7 +87,6 @@ def decode(method: str, codec, maps: np.ndarray):
 
 def run(sizes: List[int], batch: int, joints: int, input_size: int, sigma: float, seed: int,
         repeats: int) -> Dict:
-    torch.set_num_threads(torch.get_num_threads())
     results = {}
     for cname, cond in CONDITIONS.items():
         for hm in sizes:
@@ -118,7 +117,7 @@ def to_markdown(results: Dict, sizes: List[int], batch: int, joints: int) -> str
                      for m in METHODS]
             lines.append(f'| {hm}×{hm} | ' + ' | '.join(cells) + ' |')
     lines.append(f'\n**decode time** per batch of {batch} faces × {joints} landmarks, ms '
-                 '(ratio to DARK; realistic maps)\n')
+                 f'(ratio to DARK; realistic maps; {torch.get_num_threads()} thread(s))\n')
     lines.append('| heatmap | ' + ' | '.join(METHODS) + ' |')
     lines.append('|---' * (len(METHODS) + 1) + '|')
     for hm in sizes:
@@ -159,9 +158,13 @@ def main() -> None:
     parser.add_argument('--sigma', type=float, default=2.0)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--repeats', type=int, default=3, help='timed decodes (median)')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch and OpenCV threads for every decoder (mmpose decodes on one)')
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
     results = run(args.sizes, args.batch, args.joints, args.input_size, args.sigma, args.seed,
                   args.repeats)
     table = to_markdown(results, args.sizes, args.batch, args.joints)
