@@ -12,6 +12,6 @@ from .utils.checkpoint import install_safe_loading  # noqa: E402
 
 install_safe_loading()
 
-from . import codecs, datasets, evaluation, models  # noqa: E402,F401
+from . import codecs, datasets, embedded, evaluation, models  # noqa: E402,F401
 
-__all__ = ['__version__', 'codecs', 'datasets', 'evaluation', 'models']
+__all__ = ['__version__', 'codecs', 'datasets', 'embedded', 'evaluation', 'models']

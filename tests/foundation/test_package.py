@@ -25,6 +25,12 @@ def test_custom_imports_registers_in_fresh_interpreter(tmp_path):
         assert 'POPoSHeatmap' not in KEYPOINT_CODECS.module_dict
         cfg = Config.fromfile({str(cfg)!r})
         assert 'POPoSHeatmap' in KEYPOINT_CODECS.module_dict
+        from mmpose.registry import DATASETS, METRICS, MODELS
+        for name in ('POPoSHead', 'POPoSHRNet', 'MultilaterationAnchorLoss', 'HeatmapDistiller',
+                     'PrunedTopdownPoseEstimator', 'POPoSTruncatedBackbone'):
+            assert name in MODELS.module_dict, name
+        assert 'FaceLandmarkMetric' in METRICS.module_dict
+        assert 'Face51Dataset' in DATASETS.module_dict
         Config.fromfile({str(cfg)!r})          # a second config load must not re-register
         import popos
         importlib.reload(popos)                 # nor an explicit reload

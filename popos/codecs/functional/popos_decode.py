@@ -22,13 +22,13 @@ GRID_SEARCHES = ('coarse_to_fine', 'dense')
 
 
 def sanitize_heatmaps(heatmaps: Tensor) -> Tensor:
-    """NaN -> 0 and +-inf -> +-1e6 in one pass, so every later step is finite.
+    """NaN and negatives -> 0, +inf -> 1e6, so every later step is finite.
 
-    Negative values are kept: they rank below every positive pixel, get zero weight as
-    anchors (values are clipped to [floor, 1] before the log) and a map whose maximum
-    is not positive decodes as undefined.
+    Negatives carry no range (a Gaussian is positive) and clamping them keeps the 2x2
+    block choice from being steered by noise below zero; the clamp runs in place on the
+    fresh copy, so sanitising costs one allocation.
     """
-    return torch.nan_to_num(heatmaps, nan=0.0, posinf=1e6, neginf=-1e6)
+    return torch.nan_to_num(heatmaps, nan=0.0, posinf=1e6, neginf=0.0).clamp_min_(0.0)
 
 
 def squared_ranges(values: Tensor, sigma: float, clip_floor: float) -> Tensor:
@@ -287,7 +287,7 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     hm = sanitize_heatmaps(heatmaps.float())
     flat = hm.reshape(b, j, h * w)
     maxval, maxidx = flat.max(-1)
-    valid = (maxval > 0) & (maxval - flat.min(-1).values > 0)
+    valid = (maxval - flat.min(-1).values) > 0
     peak = _pixel_xy(maxidx, w)
     scores = torch.where(valid, maxval, torch.zeros_like(maxval))
 
@@ -309,17 +309,22 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         kpts = grid_search(seed, anchors, ranges, inside, side, spacing, grid_method,
                            max_levels=1 if refine != 'none' else 32)
         if refine != 'none':
+            # A refined point is only trusted near the peak its anchors surround (a clean
+            # Gaussian's centre is within ~0.7 px of its argmax); on a map with no real
+            # peak Gauss-Newton can wander to the border, so the grid optimum stays.
+            reach = max(1.5, side / 2) ** 2
             gn = gauss_newton(kpts, anchors, d2, inside, refine_iters)
+            gn_ok = (gn - peak).square().sum(-1) <= reach
+            fallback = torch.where(gn_ok.unsqueeze(-1), gn, kpts)
             if refine == 'pseudorange':
                 pr, alpha = pseudorange_solve(kpts, anchors, d2, weights * inside, sigma,
                                               robust_iters)
-                # Accept the joint solve only where it is physically plausible: a sane width
-                # ratio and near the peak (a clean Gaussian's centre is within ~0.7 px of it).
+                # ... and the joint solve only with a plausible width ratio as well.
                 ok = (alpha > 0.2) & (alpha < 5.0) & torch.isfinite(pr).all(-1) & \
-                    ((pr - peak).square().sum(-1) <= max(1.5, side / 2) ** 2)
-                kpts = torch.where(ok.unsqueeze(-1), pr, gn)
+                    ((pr - peak).square().sum(-1) <= reach)
+                kpts = torch.where(ok.unsqueeze(-1), pr, fallback)
             else:
-                kpts = gn
+                kpts = fallback
 
     centre = torch.tensor([(w - 1) / 2.0, (h - 1) / 2.0], device=hm.device, dtype=hm.dtype)
     good = valid.unsqueeze(-1) & torch.isfinite(kpts)
