@@ -17,6 +17,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
+# Absolute, because the mmcv build runs from inside its unpacked source tree.
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 WHEEL_CACHE="${POPOS_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/popos/wheels}"
 MMCV_VERSION=2.1.0
