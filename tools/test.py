@@ -91,6 +91,9 @@ def merge_args(cfg, args):
         cfg.default_hooks.visualization.out_dir = args.show_dir
         cfg.default_hooks.visualization.interval = args.interval
 
+    # before --dump turns test_evaluator into a list, so `test_evaluator.x=y` still applies
+    cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size)
+
     if args.dump is not None:
         assert args.dump.endswith(('.pkl', '.pickle')), \
             'the dump file must be a pkl file.'
@@ -99,8 +102,7 @@ def merge_args(cfg, args):
             cfg.test_evaluator = [*cfg.test_evaluator, dump_metric]
         else:
             cfg.test_evaluator = [cfg.test_evaluator, dump_metric]
-
-    return apply_common_args(cfg, args.cfg_options, args.heatmap_size)
+    return cfg
 
 
 def main():
