@@ -16,6 +16,10 @@ WORK="${WORK:-work_dirs/demo}"
 NUM_TRAIN="${NUM_TRAIN:-2000}"
 NUM_TEST="${NUM_TEST:-250}"
 EXTRA_ARGS=("$@")
+# One core is busy loading data; more torch threads than free cores makes every OpenMP
+# barrier wait for a descheduled thread (measured: 10x slower per iteration on 2 cores).
+THREADS=$(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$THREADS}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-$THREADS}"
 start=$(date +%s)
 
 if [ ! -f "$DATA/annotations/face_landmarks_wflw_test.json" ]; then
