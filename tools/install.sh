@@ -119,6 +119,9 @@ if [ -f "$REQ/tflite.txt" ] && [ "${POPOS_SKIP_TFLITE:-0}" != "1" ]; then
   "${PIPC[@]}" -q -r "$REQ/tflite.txt"
 fi
 
+log "embedded-model tooling (requirements/embedded.txt)"
+"${PIPC[@]}" -q -r "$REQ/embedded.txt"
+
 log "popos (editable)"
 "${PIPC[@]}" -q --no-build-isolation --no-deps -e "$ROOT"
 
