@@ -1,0 +1,48 @@
+"""Every embedded config builds, produces its codec's heatmap size and stays small."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmpose.registry import MODELS
+
+import popos  # noqa: F401
+import popos.embedded  # noqa: F401
+import popos.models.distillers  # noqa: F401
+from popos.embedded import POPoSTruncatedBackbone
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(c for c in glob.glob(osp.join(REPO, 'configs/embedded/td-*.py'))
+                 if '-kd-' not in c)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds_at_its_heatmap_size(path):
+    cfg = Config.fromfile(path)
+    model = MODELS.build(cfg.model).eval()
+    w, h = cfg.codec['input_size']
+    with torch.no_grad():
+        out = model.head.forward(model.extract_feat(torch.zeros(1, 3, h, w)))
+    assert tuple(out.shape) == (1, 98, cfg.codec['heatmap_size'][1], cfg.codec['heatmap_size'][0])
+    assert sum(p.numel() for p in model.parameters()) < 1.5e6
+
+
+def test_truncation_drops_unused_layers_and_keeps_outputs():
+    body = dict(type='MobileNetV2', widen_factor=0.5, out_indices=(4, ))
+    full = MODELS.build(body)
+    cut = MODELS.build(dict(type='POPoSTruncatedBackbone', backbone=body))
+    full.eval()  # mmpose backbones' train() returns None: no chaining
+    cut.eval()
+    cut.body.load_state_dict(full.state_dict(), strict=False)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(full(x)[0], cut(x)[0])
+    n = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert n(cut) < 0.5 * n(full)
+    assert not hasattr(cut.body, 'conv2')
+
+
+def test_truncation_rejects_bad_backbones():
+    with pytest.raises(TypeError, match='cannot cut it'):
+        POPoSTruncatedBackbone(dict(type='ResNet', depth=18))
