@@ -92,8 +92,12 @@ def test_teacher_checkpoint_is_loaded(tmp_path):
     path = str(tmp_path / 'teacher.pth')
     torch.save(dict(state_dict=teacher.state_dict(), meta=dict()), path)
     model = MODELS.build(tiny_distiller(teacher_ckpt=path))
-    assert torch.allclose(model.teacher.head.final_layer.weight,
-                          torch.full_like(model.teacher.head.final_layer.weight, 0.123))
+    want = torch.full_like(model.teacher.head.final_layer.weight, 0.123)
+    assert torch.allclose(model.teacher.head.final_layer.weight, want)
+    # the runner calls init_weights() after building: the teacher must survive it
+    model.init_weights()
+    assert torch.allclose(model.teacher.head.final_layer.weight, want)
+    assert all(not p.requires_grad for p in model.teacher.parameters())
 
 
 def test_bad_input_is_refused():

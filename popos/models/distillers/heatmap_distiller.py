@@ -64,10 +64,8 @@ class HeatmapDistiller(TopdownPoseEstimator):
         if model_cfg.get('backbone', {}).get('init_cfg') is not None:
             model_cfg.backbone.init_cfg = None  # weights come from teacher_ckpt, no download
         self.teacher = MODELS.build(model_cfg)
-        if teacher_ckpt is not None:
-            load_checkpoint(self.teacher, teacher_ckpt, map_location='cpu', strict=True)
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
+        self.teacher_ckpt = teacher_ckpt
+        self._load_teacher()
         if _preprocessor_stats(self.teacher) not in (None, _preprocessor_stats(self)):
             raise ValueError('teacher and student normalise images differently; the teacher is '
                              'fed the student\'s preprocessed batch, so their data_preprocessor '
@@ -80,6 +78,21 @@ class HeatmapDistiller(TopdownPoseEstimator):
         self.teacher_sigma = _sigma(self.teacher.head)
         self._register_state_dict_hook(_drop_teacher_keys)
         self.register_load_state_dict_post_hook(_ignore_missing_teacher_keys)
+
+    def _load_teacher(self) -> None:
+        if self.teacher_ckpt is not None:
+            load_checkpoint(self.teacher, self.teacher_ckpt, map_location='cpu', strict=True)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+
+    def init_weights(self) -> None:
+        """Initialise the student; the teacher is reloaded from ``teacher_ckpt`` afterwards.
+
+        mmengine's runner calls ``init_weights()`` after building the model, which would
+        re-initialise every submodule, the teacher included.
+        """
+        super().init_weights()
+        self._load_teacher()
 
     def train(self, mode: bool = True) -> 'HeatmapDistiller':
         """Switch the student; the teacher stays in eval mode (frozen BN statistics)."""
