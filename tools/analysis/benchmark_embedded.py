@@ -133,8 +133,12 @@ def main() -> int:
     import torch
     torch.set_num_threads(1)
     import cv2
-    import dlib
-    import face_recognition_models
+    try:
+        import dlib
+        import face_recognition_models
+    except ImportError as err:
+        sys.exit(f'the dlib peer is missing ({err}): pip install -c .venv/popos-constraints.txt '
+                 '-r requirements/benchmark.txt')
     from mmengine.config import Config
 
     import popos.deploy as pd
