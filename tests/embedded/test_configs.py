@@ -25,7 +25,7 @@ def test_config_builds_at_its_heatmap_size(path):
     with torch.no_grad():
         out = model.head.forward(model.extract_feat(torch.zeros(1, 3, h, w)))
     assert tuple(out.shape) == (1, 98, cfg.codec['heatmap_size'][1], cfg.codec['heatmap_size'][0])
-    assert sum(p.numel() for p in model.parameters()) < 1.5e6
+    assert sum(p.numel() for p in model.parameters()) < 5e6  # CSPNeXt-m: 3.6 M
 
 
 def test_truncation_drops_unused_layers_and_keeps_outputs():

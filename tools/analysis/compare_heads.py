@@ -44,12 +44,15 @@ def dark_variant(cfg: Config) -> Config:
     return cfg
 
 
-def make_configs(base: str, size: int, data_root: str, epochs: int, work: str) -> Dict[str, str]:
+def make_configs(base: str, size: int, data_root: str, epochs: int, work: str,
+                 workers: int) -> Dict[str, str]:
     from popos.utils import set_heatmap_size
     cfg = Config.fromfile(base)
     set_heatmap_size(cfg, size)
     for split in ('train', 'val', 'test'):
         cfg[f'{split}_dataloader'].dataset.data_root = data_root
+        cfg[f'{split}_dataloader'].num_workers = workers
+        cfg[f'{split}_dataloader'].persistent_workers = workers > 0
     cfg.test_evaluator.pop('out_dir', None)
     cfg.train_cfg.max_epochs = epochs
     cfg.train_cfg.val_interval = epochs
@@ -85,10 +88,16 @@ def to_markdown(table: Dict[int, Dict[str, float]], sizes: List[int], ref: int) 
     dark_ref = table[ref]['DARK']
     lines = ['| heatmap | DARK (HeatmapHead) | KeyPosS | POPoS | POPoS / DARK | POPoS / DARK@'
              f'{ref}×{ref} |', '|---|---|---|---|---|---|']
+
+    def cell(row: Dict[str, float], key: str) -> str:
+        return f'{row[key]:.2f}' if key in row else '—'
+
     for s in sizes:
         row = table[s]
-        lines.append(f"| {s}×{s} | {row['DARK']:.2f} | {row['KeyPosS']:.2f} | {row['POPoS']:.2f} | "
-                     f"{row['POPoS'] / row['DARK']:.2f} | {row['POPoS'] / dark_ref:.2f} |")
+        ratio = f"{row['POPoS'] / row['DARK']:.2f}" if 'POPoS' in row else '—'
+        to_ref = f"{row['POPoS'] / dark_ref:.2f}" if 'POPoS' in row else '—'
+        lines.append(f"| {s}×{s} | {cell(row, 'DARK')} | {cell(row, 'KeyPosS')} | "
+                     f"{cell(row, 'POPoS')} | {ratio} | {to_ref} |")
     return '\n'.join(lines) + '\n'
 
 
@@ -98,7 +107,8 @@ def plot(table: Dict[int, Dict[str, float]], sizes: List[int], path: str) -> Non
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for method in ('DARK', 'KeyPosS', 'POPoS'):
-        ax.plot(sizes, [table[s][method] for s in sizes], 'o-', label=method)
+        xs = [s for s in sizes if method in table[s]]
+        ax.plot(xs, [table[s][method] for s in xs], 'o-', label=method)
     ax.set_xscale('log', base=2)
     ax.set_xticks(sizes)
     ax.set_xticklabels([str(s) for s in sizes])
@@ -116,7 +126,10 @@ def main() -> None:
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--data-root', default='data/synthetic_wflw/')
     parser.add_argument('--sizes', type=int, nargs='+', default=[32, 16, 8, 4])
+    parser.add_argument('--reference-size', type=int,
+                        help='also train DARK alone at this (larger) size as the reference')
     parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--workers', type=int, default=1, help='data workers per loader')
     parser.add_argument('--work-dir', default='work_dirs/compare_heads')
     parser.add_argument('--out-md')
     parser.add_argument('--out-png')
@@ -124,8 +137,14 @@ def main() -> None:
     data_root = args.data_root.rstrip('/') + '/'
     os.makedirs(args.work_dir, exist_ok=True)
     table = {}
+    if args.reference_size:
+        paths = make_configs(args.config, args.reference_size, data_root, args.epochs,
+                             args.work_dir, args.workers)
+        dark = train_and_test(paths['dark'], osp.join(args.work_dir, f'dark_hm{args.reference_size}'),
+                              args.epochs, {'dark': []})
+        table[args.reference_size] = dict(DARK=dark['dark']['NME'])
     for size in args.sizes:
-        paths = make_configs(args.config, size, data_root, args.epochs, args.work_dir)
+        paths = make_configs(args.config, size, data_root, args.epochs, args.work_dir, args.workers)
         popos = train_and_test(paths['popos'], osp.join(args.work_dir, f'popos_hm{size}'),
                                args.epochs,
                                {'popos': [], 'keypos': ['model.head.decoder.decode_mode=keypos']})
