@@ -1,12 +1,5 @@
 # LiteHRNet-18 (stride-4 output, 40 ch) + two head-side stride-2 conv blocks: 128x128 crop -> 8x8 heatmaps.
-_base_ = ['./_base_/popos-embedded_synthetic-wflw.py']
-
-codec = dict(
-    type='POPoSHeatmap',
-    input_size=(128, 128),
-    heatmap_size=(8, 8),
-    sigma=1.5,
-    decode_mode='popos')
+_base_ = ['./_base_/popos-embedded_synthetic-wflw-128x128-hm8.py']
 
 model = dict(
     backbone=dict(
@@ -27,24 +20,4 @@ model = dict(
     head=dict(
         in_channels=40,
         downsample_out_channels=(64, 128),
-        conv_out_channels=(128, ),
-        decoder=codec))
-
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0, rotate_factor=30, scale_factor=(0.75, 1.25)),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs')
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = val_dataloader
+        conv_out_channels=(128, )))

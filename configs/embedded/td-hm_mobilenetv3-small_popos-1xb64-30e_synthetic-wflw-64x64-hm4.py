@@ -1,12 +1,5 @@
 # MobileNetV3-Small cut at stride 16 (block 7, 48 ch): 64x64 crop -> 4x4 heatmaps.
-_base_ = ['./_base_/popos-embedded_synthetic-wflw.py']
-
-codec = dict(
-    type='POPoSHeatmap',
-    input_size=(64, 64),
-    heatmap_size=(4, 4),
-    sigma=1.0,
-    decode_mode='popos')
+_base_ = ['./_base_/popos-embedded_synthetic-wflw-64x64-hm4.py']
 
 model = dict(
     backbone=dict(
@@ -14,24 +7,4 @@ model = dict(
         backbone=dict(type='MobileNetV3', arch='small', out_indices=(7, ))),
     head=dict(
         in_channels=48,
-        conv_out_channels=(96, ),
-        decoder=codec))
-
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', shift_prob=0, rotate_factor=30, scale_factor=(0.75, 1.25)),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs')
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = val_dataloader
+        conv_out_channels=(96, )))

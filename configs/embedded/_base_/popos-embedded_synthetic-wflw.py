@@ -3,9 +3,10 @@
 #
 # Data: `tools/dataset_converters/make_synthetic_faces.py --layout wflw --num-train 2000
 # --num-test 250 --image-size 160 --seed 0 --out data/synthetic_wflw_160` (same file layout as
-# real WFLW: point data_root at data/wflw/ to train on the real set). Every child config defines
-# its `codec`, the backbone/head and the two pipelines (the pipelines embed the codec, and a
-# base's pipeline would keep the base's codec).
+# real WFLW: point data_root at data/wflw/ to train on the real set). The codec and the two
+# pipelines that embed it live in one base per input/heatmap size
+# (popos-embedded_synthetic-wflw-128x128-hm8.py, -64x64-hm4.py); the model configs inherit one of
+# those and pick the backbone and head channels.
 _base_ = [
     '../../_base_/default_runtime.py', '../../_base_/schedules/adam-60e.py',
     '../../_base_/datasets/wflw.py'
