@@ -42,3 +42,19 @@ def test_markdown_ratios_and_reference_row():
     rows = [r.split('|')[1:-1] for r in md.strip().splitlines()[2:]]
     assert [c.strip() for c in rows[0]] == ['32×32', '4.00', '—', '—', '—', '—']
     assert [c.strip() for c in rows[1]] == ['8×8', '10.00', '7.00', '5.00', '0.50', '1.25']
+
+
+def test_markdown_no_flip_table_uses_only_no_flip_columns():
+    table = {8: {'DARK': 10.0, 'KeyPosS': 7.0, 'POPoS': 5.0, 'DARK no flip': 12.0,
+                 'KeyPosS no flip': 9.0, 'POPoS no flip': 6.0}}
+    rows = compare_heads.to_markdown(table, [8], 8, ' no flip').strip().splitlines()[2:]
+    assert [c.strip() for c in rows[0].split('|')[1:-1]] == [
+        '8×8', '12.00', '9.00', '6.00', '0.50', '0.50']
+
+
+def test_plot_writes_png(tmp_path):
+    table = {16: {'DARK': 4.0, 'DARK no flip': 4.5},
+             8: {'DARK': 10.0, 'KeyPosS': 7.0, 'POPoS': 5.0, 'DARK no flip': 12.0,
+                 'KeyPosS no flip': 9.0, 'POPoS no flip': 6.0}}
+    compare_heads.plot(table, [16, 8], str(tmp_path / 'c.png'))
+    assert (tmp_path / 'c.png').stat().st_size > 1000

@@ -75,8 +75,13 @@ def train_and_test(cfg_path: str, work: str, epochs: int, extra_test: Dict[str, 
     if not osp.isfile(osp.join(work, f'epoch_{epochs}.pth')):
         call([sys.executable, 'tools/train.py', cfg_path, '--work-dir', work])
     results = {}
+    ckpt = osp.join(work, f'epoch_{epochs}.pth')
     for label, opts in extra_test.items():
         out = osp.join(work, f'metrics_{label}.json')
+        if osp.isfile(out) and osp.getmtime(out) >= osp.getmtime(ckpt):
+            with open(out, encoding='utf-8') as f:
+                results[label] = json.load(f)
+            continue
         call([sys.executable, 'tools/test.py', cfg_path, osp.join(work, f'epoch_{epochs}.pth'),
               '--work-dir', work, '--out', out] + (['--cfg-options'] + opts if opts else []))
         with open(out, encoding='utf-8') as f:
@@ -84,7 +89,15 @@ def train_and_test(cfg_path: str, work: str, epochs: int, extra_test: Dict[str, 
     return results
 
 
-def to_markdown(table: Dict[int, Dict[str, float]], sizes: List[int], ref: int) -> str:
+NO_FLIP = ['model.test_cfg.flip_test=False']
+KEYPOS = ['model.head.decoder.decode_mode=keypos']
+
+
+def to_markdown(table: Dict[int, Dict[str, float]], sizes: List[int], ref: int,
+                suffix: str = '') -> str:
+    """NME table of the methods ``DARK``/``KeyPosS``/``POPoS`` + ``suffix`` (e.g. ``' no flip'``)."""
+    table = {s: {k[:len(k) - len(suffix)]: v for k, v in row.items() if k.endswith(suffix)
+                 and (suffix or ' ' not in k)} for s, row in table.items()}
     dark_ref = table[ref]['DARK']
     lines = ['| heatmap | DARK (HeatmapHead) | KeyPosS | POPoS | POPoS / DARK | POPoS / DARK@'
              f'{ref}×{ref} |', '|---|---|---|---|---|---|']
@@ -105,10 +118,12 @@ def plot(table: Dict[int, Dict[str, float]], sizes: List[int], path: str) -> Non
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    for method in ('DARK', 'KeyPosS', 'POPoS'):
-        xs = [s for s in sizes if method in table[s]]
-        ax.plot(xs, [table[s][method] for s in xs], 'o-', label=method)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for suffix, style in (('', '-'), (' no flip', ':')):
+        for color, method in zip(('C0', 'C1', 'C2'), ('DARK', 'KeyPosS', 'POPoS')):
+            key = method + suffix
+            xs = [s for s in sizes if key in table[s]]
+            ax.plot(xs, [table[s][key] for s in xs], 'o' + style, color=color, label=key)
     ax.set_xscale('log', base=2)
     ax.set_xticks(sizes)
     ax.set_xticklabels([str(s) for s in sizes])
@@ -141,20 +156,27 @@ def main() -> None:
         paths = make_configs(args.config, args.reference_size, data_root, args.epochs,
                              args.work_dir, args.workers)
         dark = train_and_test(paths['dark'], osp.join(args.work_dir, f'dark_hm{args.reference_size}'),
-                              args.epochs, {'dark': []})
-        table[args.reference_size] = dict(DARK=dark['dark']['NME'])
+                              args.epochs, {'dark': [], 'dark_noflip': NO_FLIP})
+        table[args.reference_size] = {'DARK': dark['dark']['NME'],
+                                      'DARK no flip': dark['dark_noflip']['NME']}
     for size in args.sizes:
         paths = make_configs(args.config, size, data_root, args.epochs, args.work_dir, args.workers)
         popos = train_and_test(paths['popos'], osp.join(args.work_dir, f'popos_hm{size}'),
                                args.epochs,
-                               {'popos': [], 'keypos': ['model.head.decoder.decode_mode=keypos']})
+                               {'popos': [], 'keypos': KEYPOS, 'popos_noflip': NO_FLIP,
+                                'keypos_noflip': KEYPOS + NO_FLIP})
         dark = train_and_test(paths['dark'], osp.join(args.work_dir, f'dark_hm{size}'),
-                              args.epochs, {'dark': []})
-        table[size] = dict(DARK=dark['dark']['NME'], KeyPosS=popos['keypos']['NME'],
-                           POPoS=popos['popos']['NME'])
+                              args.epochs, {'dark': [], 'dark_noflip': NO_FLIP})
+        table[size] = {'DARK': dark['dark']['NME'], 'KeyPosS': popos['keypos']['NME'],
+                       'POPoS': popos['popos']['NME'],
+                       'DARK no flip': dark['dark_noflip']['NME'],
+                       'KeyPosS no flip': popos['keypos_noflip']['NME'],
+                       'POPoS no flip': popos['popos_noflip']['NME']}
         print(f'hm{size}: {table[size]}', flush=True)
     sizes = sorted(table, reverse=True)
-    md = to_markdown(table, sizes, ref=sizes[0])
+    md = ('With flip test (as trained configs evaluate):\n\n' + to_markdown(table, sizes, sizes[0])
+          + '\nWithout flip test (one pass, as deployed):\n\n'
+          + to_markdown(table, sizes, sizes[0], ' no flip'))
     print(md)
     with open(osp.join(args.work_dir, 'results.json'), 'w', encoding='utf-8') as f:
         json.dump(table, f, indent=2)
