@@ -9,7 +9,8 @@ from mmpose.structures import PoseDataSample
 import popos  # noqa: F401
 from popos.codecs import POPoSHeatmap
 from popos.models.heads import HeatmapSizeMismatchError, POPoSHead
-from popos.models.utils import flip_heatmaps_exact, flip_shift
+from popos.codecs.functional import decode_heatmaps
+from popos.models.utils import flip_heatmaps_exact, flip_shift, shift_right_gaussian
 
 SIZES = [64, 32, 16, 8, 4]
 
@@ -146,3 +147,20 @@ def test_loss_list_and_combined_loss():
         mse=dict(type='KeypointMSELoss'), ma=dict(type='MultilaterationAnchorLoss'))))
     losses = head.loss(feats, data)
     assert 'loss_mse' in losses and 'loss_ma' in losses
+
+
+def test_flip_extrapolation_is_capped_on_noisy_tails_and_exact_just_outside():
+    """A noisy near-zero border must not extrapolate to a false peak; a real Gaussian still does."""
+    sigma = 1.5
+    hm = torch.zeros(1, 1, 8, 8)
+    ys, xs = torch.meshgrid(torch.arange(8.), torch.arange(8.), indexing='ij')
+    hm[0, 0] = torch.exp(-((xs - 4.2) ** 2 + (ys - 3.6) ** 2) / (2 * sigma ** 2))
+    hm[0, 0, :, 0], hm[0, 0, :, 1], hm[0, 0, :, 2] = 0.02, -0.01, 0.03   # network noise
+    out = shift_right_gaussian(hm, 0.9, sigma)
+    assert out[..., 0].max() < 0.05            # uncapped: exp(3 ln .02 - 3 ln 1e-12 + ln .03) -> 1
+    dec, _ = decode_heatmaps((hm + out) / 2, sigma=sigma, mode='keypos')
+    assert (dec[0, 0] - torch.tensor([4.2 + 0.45, 3.6])).norm() < 0.5   # between the two peaks
+    # a Gaussian centred 0.8 px left of the map is still shifted exactly
+    g = torch.exp(-((xs + 0.8) ** 2 + (ys - 3.0) ** 2) / (2 * sigma ** 2))[None, None]
+    want = torch.exp(-((xs + 0.8 - 0.9) ** 2 + (ys - 3.0) ** 2) / (2 * sigma ** 2))[None, None]
+    torch.testing.assert_close(shift_right_gaussian(g, 0.9, sigma), want, atol=1e-5, rtol=1e-4)

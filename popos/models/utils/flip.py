@@ -23,14 +23,19 @@ def shift_right_gaussian(heatmaps: Tensor, shift: float, sigma: float, floor: fl
     Interpolates linearly in the log domain, which is exact for a Gaussian up to the
     constant factor ``exp(-t (1 - t) / (2 sigma^2))`` that is divided out again. The
     column left of the map is extrapolated quadratically in the log domain (exact for a
-    Gaussian, capped at h = 1) instead of replicated as mmpose does, which matters at
-    4x4 where one column is a quarter of the map.
+    Gaussian) instead of replicated as mmpose does, which matters at 4x4 where one column
+    is a quarter of the map. The extrapolated value is capped at ``h0 * exp(1 / (2 sigma^2))``
+    (``h0`` = first column): the most a Gaussian of this sigma centred at x >= -1 (the
+    decodable range) can rise over one pixel. Without the cap, a predicted map's noisy
+    near-zero tail (e.g. 0.02, 0.0, 0.03) extrapolates to 1 and plants a false peak on
+    the border, which ruins decoders that take global top-K anchors (KeyPosS).
     """
     if not 0.0 <= shift <= 1.0:
         raise ValueError(f'shift must be in [0, 1], got {shift}')
     log_h = heatmaps.clamp_min(floor).log()
     if log_h.shape[-1] >= 3:
         outside = 3 * log_h[..., :1] - 3 * log_h[..., 1:2] + log_h[..., 2:3]
+        outside = torch.minimum(outside, log_h[..., :1] + 1.0 / (2.0 * sigma * sigma))
         outside = outside.clamp(min=float(torch.tensor(floor).log()), max=0.0)
     else:
         outside = log_h[..., :1]
