@@ -13,7 +13,8 @@ import popos  # noqa: F401
 import popos.embedded  # noqa: F401
 import popos.models.distillers  # noqa: F401
 from popos.codecs import POPoSHeatmap
-from popos.models.distillers import distance_maps, resize_teacher_heatmaps
+from popos.models.distillers import (TeacherHeatmapMSELoss, distance_maps,
+                                     resize_teacher_heatmaps, widen_gaussians)
 
 from .helpers import tiny_distiller, tiny_student, tiny_teacher
 
@@ -156,3 +157,26 @@ def test_distiller_config_trains_through_the_runner(tiny_wflw, tmp_path, repo_ro
     scalars = runner.message_hub.log_scalars
     assert 'train/loss_distill_1_TeacherDistanceMapLoss' in scalars
     assert 'val/NME' in scalars or any('NME' in k for k in scalars)
+
+
+def _gauss(size: int, cx: float, cy: float, sigma: float) -> torch.Tensor:
+    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float64),
+                            torch.arange(size, dtype=torch.float64), indexing='ij')
+    return torch.exp(-((xs - cx)**2 + (ys - cy)**2) / (2 * sigma**2))[None, None]
+
+
+def test_higher_resolution_teacher_is_rerendered_at_the_student_sigma():
+    """16x16 teacher (sigma 1.5) -> 8x8 student target equals the student's own Gaussian."""
+    teacher = _gauss(16, 7.4, 8.2, 1.5)
+    widened = widen_gaussians(teacher, 1.5, 3.0)
+    torch.testing.assert_close(widened[..., 4:12, 4:12], _gauss(16, 7.4, 8.2, 3.0)[..., 4:12, 4:12],
+                               atol=2e-3, rtol=0)
+    loss = TeacherHeatmapMSELoss()
+    student = _gauss(8, 3.7, 4.1, 1.5)        # the same point in student px (x / 2)
+    assert loss(student, teacher, 1.5, 1.5).item() < 1e-5
+    # a teacher background of +0.001 noise stays small (the power 0.25 made it 0.18)
+    noisy = teacher + 1e-3
+    target_err = loss(student, noisy, 1.5, 1.5).item()
+    assert target_err < 1e-4
+    with pytest.raises(ValueError, match='only widen'):
+        widen_gaussians(teacher, 2.0, 1.0)

@@ -41,6 +41,31 @@ def resize_teacher_heatmaps(heatmaps: Tensor, size: tuple, mode: str = 'bilinear
     return out.reshape(b, k, h, w)
 
 
+def widen_gaussians(heatmaps: Tensor, sigma: float, target_sigma: float) -> Tensor:
+    """Turn Gaussians of width ``sigma`` into width ``target_sigma`` (both in map px, wider).
+
+    Convolves with a normalised Gaussian of ``sqrt(target^2 - sigma^2)`` (replicate padding)
+    and rescales by ``target^2 / sigma^2`` so a peak of 1 stays 1: exact for a Gaussian away
+    from the border. A predicted map's noise is averaged (a constant offset grows only by
+    ``target^2 / sigma^2``), where the power ``h ** (sigma^2 / target^2)`` would lift a
+    near-zero background to a plateau (0.001 ** 0.25 = 0.18).
+    """
+    if target_sigma < sigma:
+        raise ValueError(f'can only widen: {target_sigma} < {sigma}')
+    sigma_c = (target_sigma**2 - sigma**2)**0.5
+    if sigma_c < 1e-6:
+        return heatmaps
+    radius = max(1, int(3 * sigma_c + 0.5))
+    x = torch.arange(-radius, radius + 1, dtype=heatmaps.dtype, device=heatmaps.device)
+    kernel = torch.exp(-x**2 / (2 * sigma_c**2))
+    kernel = kernel / kernel.sum()
+    b, k, h, w = heatmaps.shape
+    out = heatmaps.reshape(b * k, 1, h, w)
+    out = F.conv2d(F.pad(out, (radius, radius, 0, 0), mode='replicate'), kernel.view(1, 1, 1, -1))
+    out = F.conv2d(F.pad(out, (0, 0, radius, radius), mode='replicate'), kernel.view(1, 1, -1, 1))
+    return out.reshape(b, k, h, w) * (target_sigma / sigma)**2
+
+
 def distance_maps(heatmaps: Tensor, sigma: float, clip_floor: float, eps: float = 1e-6) -> Tensor:
     """Gaussian-inverse range map ``sqrt(-2 sigma^2 ln clip(h, floor, 1))`` in heatmap px."""
     h = heatmaps.clamp(min=clip_floor, max=1.0)
@@ -59,10 +84,13 @@ class TeacherHeatmapMSELoss(nn.Module):
 
     Args:
         resize_mode: ``'bilinear'`` (exact MSRA-aligned sampling) or ``'area'``.
-        match_sigma: re-render the teacher's Gaussians at the student codec's sigma
-            (``h ** ((r * sigma_t / sigma_s) ** 2)``, r = student px per teacher px), so a
+        match_sigma: re-render the teacher's Gaussians at the student codec's sigma, so a
             teacher trained with another sigma or resolution does not ask for a narrower
-            or wider peak than the student's ground truth.
+            or wider peak than the student's ground truth (r = student px per teacher px):
+            a teacher peak narrower than the student's (``r * sigma_t < sigma_s``, e.g. a
+            16x16 teacher for an 8x8 student) is widened by a Gaussian blur at the
+            teacher's resolution before resampling (``widen_gaussians``); a wider one is
+            narrowed by the power ``h ** ((r * sigma_t / sigma_s) ** 2)`` after it.
         loss_weight: factor on the loss.
     """
 
@@ -80,8 +108,11 @@ class TeacherHeatmapMSELoss(nn.Module):
         """Weighted mean over pixels of ``(student - teacher')^2``."""
         b, k, h, w = student.shape
         ratio = w / teacher.shape[-1]
+        widen = self.match_sigma and ratio * teacher_sigma < student_sigma - 1e-6
+        if widen:
+            teacher = widen_gaussians(teacher, teacher_sigma, student_sigma / ratio)
         target = resize_teacher_heatmaps(teacher, (h, w), self.resize_mode)
-        if self.match_sigma and abs(ratio * teacher_sigma - student_sigma) > 1e-6:
+        if self.match_sigma and not widen and ratio * teacher_sigma > student_sigma + 1e-6:
             power = (ratio * teacher_sigma / student_sigma)**2
             target = target.clamp(min=0, max=1).pow(power)
         err = ((student - target)**2).mean(dim=(2, 3))
