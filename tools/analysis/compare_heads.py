@@ -5,7 +5,7 @@ size change. Each model is trained with the stock ``tools/train.py`` and evaluat
 ``tools/test.py``; KeyPosS is the POPoS-trained model decoded with ``decode_mode='keypos'``.
 
     python tools/analysis/compare_heads.py --data-root data/synthetic_wflw \
-        --sizes 32 16 8 4 --epochs 4 --work-dir work_dirs/compare_heads \
+        --sizes 16 8 4 --reference-size 32 --epochs 16 --work-dir work_dirs/compare_heads \
         --out-md docs/compare_heads.md --out-png docs/images/compare_heads.png
 """
 import argparse
@@ -72,17 +72,17 @@ def call(args: List[str]) -> None:
 
 
 def train_and_test(cfg_path: str, work: str, epochs: int, extra_test: Dict[str, List[str]]) -> Dict:
-    if not osp.isfile(osp.join(work, f'epoch_{epochs}.pth')):
+    ckpt = osp.join(work, f'epoch_{epochs}.pth')
+    if not osp.isfile(ckpt):
         call([sys.executable, 'tools/train.py', cfg_path, '--work-dir', work])
     results = {}
-    ckpt = osp.join(work, f'epoch_{epochs}.pth')
     for label, opts in extra_test.items():
         out = osp.join(work, f'metrics_{label}.json')
         if osp.isfile(out) and osp.getmtime(out) >= osp.getmtime(ckpt):
             with open(out, encoding='utf-8') as f:
                 results[label] = json.load(f)
             continue
-        call([sys.executable, 'tools/test.py', cfg_path, osp.join(work, f'epoch_{epochs}.pth'),
+        call([sys.executable, 'tools/test.py', cfg_path, ckpt,
               '--work-dir', work, '--out', out] + (['--cfg-options'] + opts if opts else []))
         with open(out, encoding='utf-8') as f:
             results[label] = json.load(f)
