@@ -6,7 +6,7 @@ size change. Each model is trained with the stock ``tools/train.py`` and evaluat
 
     python tools/analysis/compare_heads.py --data-root data/synthetic_wflw \
         --sizes 16 8 4 --reference-size 32 --epochs 16 --work-dir work_dirs/compare_heads \
-        --out-md docs/compare_heads.md --out-png docs/images/compare_heads.png
+        --out-md docs/compare_heads_results.md --out-png docs/images/compare_heads.png
 """
 import argparse
 import copy
