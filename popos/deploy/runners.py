@@ -1,9 +1,23 @@
 """Uniform runners for exported models: normalised NCHW float32 batch -> list of numpy outputs."""
 import os.path as osp
-from typing import List, Optional
+import statistics
+import time
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
+
+
+def median_ms(fn: Callable[[int], object], runs: int, warmup: int = 10) -> float:
+    """Median wall time (ms) of ``fn(i)`` over ``runs`` calls (i = call index), after warm-up."""
+    for i in range(warmup):
+        fn(i)
+    times = []
+    for i in range(runs):
+        t = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
 
 
 class BackendRunner:

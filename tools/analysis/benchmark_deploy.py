@@ -11,7 +11,6 @@ import json
 import os
 import os.path as osp
 import platform
-import statistics
 import sys
 import time
 
@@ -46,14 +45,8 @@ def cpu_name() -> str:
 
 
 def latency_ms(runner, x, runs: int) -> float:
-    for _ in range(5):
-        runner(x)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        runner(x)
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+    from popos.deploy.runners import median_ms
+    return median_ms(lambda _: runner(x), runs, warmup=5)
 
 
 def main() -> int:

@@ -19,9 +19,7 @@ import argparse
 import json
 import os
 import os.path as osp
-import statistics
 import sys
-import time
 from importlib.util import module_from_spec, spec_from_file_location
 
 import numpy as np
@@ -48,18 +46,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--faces', type=int, default=100, help='test faces for the dlib comparison')
     p.add_argument('--skip-nme', action='store_true')
     return p.parse_args()
-
-
-def median_ms(fn, runs: int, warmup: int = 10) -> float:
-    """Median wall time of ``fn(i)`` over ``runs`` calls (i = call index), after warm-up."""
-    for i in range(warmup):
-        fn(i)
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
 
 
 def test_faces(cfg, data_root: str, num: int):
@@ -143,7 +129,7 @@ def main() -> int:
 
     import popos.deploy as pd
     import popos.embedded  # noqa: F401
-    from popos.deploy.runners import build_runner
+    from popos.deploy.runners import build_runner, median_ms
     cv2.setNumThreads(1)
     complexity = _load_tool('get_flops').complexity
     os.makedirs(args.work_dir, exist_ok=True)
@@ -169,13 +155,12 @@ def main() -> int:
                    params_m=cost['params_m'], gflops=cost['gflops'],
                    tflite_fp32_kb=osp.getsize(tfl['fp32']) / 1024,
                    tflite_int8_kb=osp.getsize(tfl['int8']) / 1024)
-        for key, path in (('onnx', onnx), ('tflite_fp32', tfl['fp32']),
-                          ('tflite_int8', tfl['int8'])):
-            runner = build_runner(path, threads=1)
-            row[f'{key}_ms'] = median_ms(lambda i: runner(crops[i % n]), args.runs)
-        int8 = build_runner(tfl['int8'], threads=1)
+        runners = {key: build_runner(path, threads=1) for key, path in (
+            ('onnx', onnx), ('tflite_fp32', tfl['fp32']), ('tflite_int8', tfl['int8']))}
+        for key, runner in runners.items():
+            row[f'{key}_ms'] = median_ms(lambda i, r=runner: r(crops[i % n]), args.runs)
         row['int8_crop_ms'] = median_ms(
-            lambda i: int8(crop(*faces[i % n])), args.runs)
+            lambda i: runners['tflite_int8'](crop(*faces[i % n])), args.runs)
         # dlib measured here, between our models, so load changes hit both alike
         row['dlib_ms'] = median_ms(
             lambda i: predictor(faces[i % n][0], dlib.rectangle(*(int(round(v)) for v in
