@@ -86,6 +86,32 @@ def test_distill_loss_alone_moves_student_towards_teacher():
     assert loss.item() < 0.5 * first
 
 
+def test_unlabelled_samples_learn_from_the_teacher_only_with_distill_all_keypoints():
+    """Invisible ground truth: no GT loss; the teacher terms apply iff distill_all_keypoints."""
+    inputs, samples = _batch()
+    for ds in samples:
+        ds.gt_instance_labels.keypoint_weights.zero_()
+    losses = {}
+    for flag in (False, True):
+        torch.manual_seed(0)
+        model = MODELS.build(tiny_distiller(distill_all_keypoints=flag))
+        model.train()
+        losses[flag] = model.loss(inputs, samples)
+    for flag in (False, True):
+        assert float(losses[flag]['loss_kpt']) == 0.0
+    names = ['loss_distill_0_TeacherHeatmapMSELoss', 'loss_distill_1_TeacherDistanceMapLoss']
+    assert all(float(losses[False][n]) == 0.0 for n in names)
+    assert all(float(losses[True][n]) > 0.0 for n in names)
+    # equal to the loss module applied with unit weights to the same maps
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_distiller(distill_all_keypoints=True))
+    model.train()
+    student = model.head.forward(model.extract_feat(inputs))
+    teacher = model.teacher_heatmaps(inputs)
+    want = model.distill_losses[0](student, teacher, model.student_sigma, model.teacher_sigma)
+    assert torch.allclose(losses[True][names[0]], want)
+
+
 def test_teacher_checkpoint_is_loaded(tmp_path):
     teacher = MODELS.build(tiny_teacher())
     with torch.no_grad():
@@ -128,12 +154,14 @@ def test_resize_is_msra_aligned_and_distance_is_gaussian_inverse():
     assert math.isclose(float(distance_maps(torch.ones(1), 1.0, 1e-3)), 1e-3, rel_tol=1e-3)
 
 
-def test_distiller_config_trains_through_the_runner(tiny_wflw, tmp_path, repo_root):
+@pytest.mark.parametrize('name', ['kd', 'kd-unlabelled'])
+def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, repo_root):
     from mmengine.config import Config
     from mmengine.runner import Runner
+    method = 'popos-kd-hrnetv2-w18s' + ('-unlabelled' if name == 'kd-unlabelled' else '')
     cfg = Config.fromfile(osp.join(
         repo_root, 'configs/embedded/'
-        'td-hm_mobilenetv2-0.5_popos-kd-hrnetv2-w18s-1xb64-30e_synthetic-wflw-128x128-hm8.py'))
+        f'td-hm_mobilenetv2-0.5_{method}-1xb64-30e_synthetic-wflw-128x128-hm8.py'))
     # a random tiny teacher instead of the trained HRNet: this test is about the plumbing
     cfg.model.teacher_cfg = dict(model=tiny_teacher())
     cfg.model.teacher_ckpt = None
@@ -141,8 +169,13 @@ def test_distiller_config_trains_through_the_runner(tiny_wflw, tmp_path, repo_ro
     cfg.model.teacher_input_size = (64, 64)
     for split in ('train', 'val', 'test'):
         dl = cfg[f'{split}_dataloader']
-        dl.dataset.data_root = tiny_wflw + '/'
+        for dataset in dl.dataset.get('datasets', [dl.dataset]):
+            dataset.data_root = tiny_wflw + '/'
         dl.update(batch_size=4, num_workers=0, persistent_workers=False)
+    if name == 'kd-unlabelled':
+        assert cfg.model.distill_all_keypoints
+        assert cfg.train_dataloader.dataset.datasets[1].type == 'UnlabelledFaceDataset'
+        assert cfg.train_dataloader.dataset.pipeline[-2].type == 'GenerateTarget'
     cfg.train_cfg = dict(by_epoch=False, max_iters=3, val_interval=3)
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=3, by_epoch=False)

@@ -46,12 +46,16 @@ class HeatmapDistiller(TopdownPoseEstimator):
             ``TeacherDistanceMapLoss`` configs; each is reported as ``loss_distill_<i>_<type>``.
         teacher_input_size: ``(w, h)`` the teacher is fed (the student's crop resized
             bilinearly, same face box); default: the teacher codec's input size.
+        distill_all_keypoints: apply the teacher losses to every landmark of every sample,
+            not only to the landmarks with a visible ground truth: the teacher is then the
+            only signal on unlabelled faces (``UnlabelledFaceDataset``) and on occluded points.
         **kwargs: the student's ``TopdownPoseEstimator`` arguments.
     """
 
     def __init__(self, teacher_cfg: Union[str, dict, Config], teacher_ckpt: Optional[str],
                  distill_losses: Sequence[dict], teacher_input_size: Optional[Sequence[int]] = None,
-                 allow_random_teacher: bool = False, **kwargs) -> None:
+                 distill_all_keypoints: bool = False, allow_random_teacher: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if not distill_losses:
             raise ValueError('distill_losses is empty: nothing to distil')
@@ -74,6 +78,7 @@ class HeatmapDistiller(TopdownPoseEstimator):
         size = teacher_input_size or getattr(codec, 'input_size', None)
         self.teacher_input_size = tuple(int(v) for v in size) if size is not None else None
         self.distill_losses = nn.ModuleList(MODELS.build(c) for c in distill_losses)
+        self.distill_all_keypoints = distill_all_keypoints
         self.student_sigma = _sigma(self.head)
         self.teacher_sigma = _sigma(self.teacher.head)
         self._register_state_dict_hook(_drop_teacher_keys)
@@ -117,6 +122,8 @@ class HeatmapDistiller(TopdownPoseEstimator):
         student = captured[-1]
         teacher = self.teacher_heatmaps(inputs)
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data_samples])
+        if self.distill_all_keypoints:
+            weights = torch.ones_like(weights)
         for i, module in enumerate(self.distill_losses):
             losses[f'loss_distill_{i}_{type(module).__name__}'] = module(
                 student, teacher, self.student_sigma, self.teacher_sigma, weights)
