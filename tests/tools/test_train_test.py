@@ -95,3 +95,38 @@ def test_dist_train_and_test_with_one_process(trained, tiny_wflw, tmp_path):
                env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'NME' in proc.stdout + proc.stderr
+
+
+def test_tune_decoder_evaluates_like_test_py(trained, tiny_wflw, tmp_path):
+    """tools/analysis/tune_decoder.py: same NME as tools/test.py for the config's settings."""
+    ckpt = osp.join(trained, 'epoch_1.pth')
+    ref = tmp_path / 'test.json'
+    proc = run([sys.executable, 'tools/test.py', CONFIG, ckpt, '--work-dir', str(tmp_path),
+                '--out', str(ref), '--cfg-options', *small_run_options(tiny_wflw),
+                'test_evaluator.thresholds=[0.1]'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / 'tune.json'
+    # 15 is the 8x8 default; anchor radius 1.5 px vs the default 2 sigma = 3 px
+    proc = run([sys.executable, 'tools/analysis/tune_decoder.py', CONFIG, ckpt,
+                '--data-root', f'{tiny_wflw}/', '--param', 'topk=15,3',
+                '--param', 'anchor_radius=None,1.5', '--work-dir', str(tmp_path / 'tune'),
+                '--out', str(out), '--cfg-options', *small_run_options(tiny_wflw)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert len(results) == 4
+    nmes = [r['metrics']['NME'] for r in results]
+    assert nmes == sorted(nmes)
+    default = next(r for r in results
+                   if r['settings'] == dict(topk=15, anchor_radius=None))
+    assert abs(default['metrics']['NME'] - json.loads(ref.read_text())['NME']) < 1e-9
+    assert len(set(nmes)) > 1, 'the decoder settings did not reach the decoder'
+    assert 'best: model.head.decoder.' in proc.stdout
+
+
+def test_tune_decoder_refuses_bad_parameters():
+    proc = run([sys.executable, 'tools/analysis/tune_decoder.py', CONFIG, 'x.pth',
+                '--param', 'sigma=1,2'])
+    assert proc.returncode != 0 and 'unknown decoder setting' in proc.stderr
+    proc = run([sys.executable, 'tools/analysis/tune_decoder.py', CONFIG, 'x.pth',
+                '--param', 'topk'])
+    assert proc.returncode != 0 and 'name=v1,v2' in proc.stderr
