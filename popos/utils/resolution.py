@@ -63,6 +63,13 @@ def set_heatmap_size(cfg: Config, size: int) -> Config:
     backbone = cfg.model.backbone
     if size in variants or str(size) in variants:
         cfg.merge_from_dict(ConfigDict(variants.get(size, variants.get(str(size)))).to_dict())
+    elif backbone.get('type') == 'POPoSHRNet' and (cfg.model.get('neck') or {}).get(
+            'type') == 'StridedConvNeck':
+        raise ValueError(
+            'cannot change the resolution of a POPoSHRNet + StridedConvNeck model '
+            'automatically (the neck, not the backbone, sets the heatmap size): add '
+            '`heatmap_variants = {size: dict(model=...)}` to the config or use a config made '
+            'for that size')
     elif backbone.get('type') == 'POPoSHRNet':
         if stride not in LOW_RES_PLAN:
             raise ValueError(f'POPoSHRNet supports output strides {sorted(LOW_RES_PLAN)}; '

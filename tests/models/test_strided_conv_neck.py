@@ -47,3 +47,12 @@ def test_stride4_config_gives_8x8_heatmaps():
         feats = model.extract_feat(torch.randn(1, 3, 128, 128))
         heatmaps = model.head.forward(feats)
     assert feats[0].shape[-2:] == (8, 8) and heatmaps.shape == (1, 98, 8, 8)
+
+
+def test_heatmap_size_switch_refuses_the_neck_config():
+    from popos.utils import set_heatmap_size
+    cfg = Config.fromfile(osp.join(
+        ROOT, 'configs/synthetic/td-hm_hrnetv2-w18s-stride4_popos-1xb32-24e_synthetic-wflw-'
+        '128x128-hm8.py'))
+    with pytest.raises(ValueError, match='StridedConvNeck'):
+        set_heatmap_size(cfg, 4)
