@@ -1,7 +1,6 @@
-"""Heads, losses, necks and backbones registered into ``mmpose.registry.MODELS``."""
+"""Heads, losses and backbones registered into ``mmpose.registry.MODELS``."""
 from .backbones import *  # noqa: F401,F403
 from .distillers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
-from .necks import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

@@ -63,11 +63,11 @@ def set_heatmap_size(cfg: Config, size: int) -> Config:
     backbone = cfg.model.backbone
     if size in variants or str(size) in variants:
         cfg.merge_from_dict(ConfigDict(variants.get(size, variants.get(str(size)))).to_dict())
-    elif backbone.get('type') == 'POPoSHRNet' and (cfg.model.get('neck') or {}).get(
-            'type') == 'StridedConvNeck':
+    elif backbone.get('type') == 'POPoSHRNet' and head.get('downsample_out_channels'):
         raise ValueError(
-            'cannot change the resolution of a POPoSHRNet + StridedConvNeck model '
-            'automatically (the neck, not the backbone, sets the heatmap size): add '
+            'cannot change the resolution of a POPoSHRNet whose head downsamples '
+            '(downsample_out_channels) automatically: the head, not the backbone, sets the '
+            'heatmap size; add '
             '`heatmap_variants = {size: dict(model=...)}` to the config or use a config made '
             'for that size')
     elif backbone.get('type') == 'POPoSHRNet':
