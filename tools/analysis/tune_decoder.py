@@ -26,10 +26,13 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Tuple
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import popos  # noqa: F401  (registers popos and installs the safe checkpoint loader)
+from popos.codecs import POPoSHeatmap
+from popos.codecs.functional import decode_heatmaps
 from popos.utils.launch import apply_common_args
 
 TUNABLE = ('topk', 'anchor_radius', 'refine', 'refine_iters', 'robust_iters', 'weight_power',
@@ -65,19 +68,11 @@ def combinations(grid: Dict[str, List[Any]]) -> List[Dict[str, Any]]:
     return [dict(zip(names, values)) for values in itertools.product(*grid.values())]
 
 
-def set_decoder(model, settings: Dict[str, Any]) -> Dict[str, Any]:
-    """Update the head's POPoS decoder in place; returns the full decode settings used."""
-    from popos.codecs import POPoSHeatmap
-    from popos.codecs.functional import decode_heatmaps
-    import torch
-    codec = getattr(model.head, 'decoder', None)
-    if not isinstance(codec, POPoSHeatmap):
-        raise TypeError(f'the head decodes with {type(codec).__name__}, not POPoSHeatmap: '
-                        'this tool tunes the POPoS decoder')
-    if not hasattr(codec, '_tune_defaults'):
-        codec._tune_defaults = dict(codec.decode_cfg)
-    cfg = dict(codec._tune_defaults, **settings)
-    if 'decode_mode' in settings:
+def set_decoder(codec: POPoSHeatmap, defaults: Dict[str, Any],
+                settings: Dict[str, Any]) -> Dict[str, Any]:
+    """Decode with ``defaults`` updated by ``settings``; returns the settings now in use."""
+    cfg = dict(defaults, **settings)
+    if 'decode_mode' in cfg:
         cfg['mode'] = cfg.pop('decode_mode')
     w, h = codec.heatmap_size
     decode_heatmaps(torch.zeros(1, 1, h, w), **cfg)  # refuse bad values before a full pass
@@ -107,10 +102,15 @@ def build_runner(args) -> Runner:
 
 def tune(runner: Runner, combos: List[Dict[str, Any]]) -> List[Tuple[Dict[str, Any], Dict]]:
     """Evaluate every combination with the runner's test loop; returns (settings, metrics)."""
+    model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+    codec = getattr(model.head, 'decoder', None)
+    if not isinstance(codec, POPoSHeatmap):
+        raise TypeError(f'the head decodes with {type(codec).__name__}, not POPoSHeatmap: '
+                        'this tool tunes the POPoS decoder')
+    defaults = dict(codec.decode_cfg)
     results = []
     for settings in combos:
-        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-        set_decoder(model, settings)
+        set_decoder(codec, defaults, settings)
         results.append((settings, dict(runner.test())))
     return results
 
@@ -133,7 +133,10 @@ def main() -> None:
     if not args.data_root and not args.ann_file:
         print('warning: tuning on the config\'s test set; report test numbers from another '
               'set of faces (--data-root/--ann-file)')
-    combos = combinations(parse_params(args.param))
+    try:
+        combos = combinations(parse_params(args.param))
+    except ValueError as err:
+        p.error(str(err))
     runner = build_runner(args)
     results = tune(runner, combos)
     key = next((k for k in results[0][1] if k.split('/')[-1] == args.metric), None)
