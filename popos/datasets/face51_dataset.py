@@ -6,8 +6,8 @@ import numpy as np
 
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
-from mmpose.structures.bbox import bbox_cs2xyxy, bbox_xywh2xyxy
 from ..metainfo import metainfo_path
+from .face_box import face_box
 
 NUM_KEYPOINTS = 51
 
@@ -40,19 +40,8 @@ class Face51Dataset(BaseCocoStyleDataset):
                 f'{kpts.size} keypoint values, expected {NUM_KEYPOINTS} x 3')
         kpts = kpts.reshape(1, NUM_KEYPOINTS, 3)
 
-        if 'center' in ann and 'scale' in ann:
-            center = np.array([ann['center']], dtype=np.float32)
-            # face json boxes use the 200-px convention, as mmpose's 300W
-            scale = np.array([[ann['scale'], ann['scale']]],
-                             dtype=np.float32) * 200.
-            bbox = bbox_cs2xyxy(center, scale)
-        elif 'bbox' in ann:
-            bbox = bbox_xywh2xyxy(
-                np.array(ann['bbox'], dtype=np.float32).reshape(1, 4))
-        else:
-            raise ValueError(
-                f'{self.ann_file}: annotation {ann.get("id")} has neither '
-                '"center"/"scale" nor "bbox"')
+        # face json boxes use the 200-px convention, as mmpose's 300W
+        bbox = face_box(ann, self.ann_file)[0]
 
         data_info = {
             'img_id': ann['image_id'],

@@ -6,7 +6,8 @@ import numpy as np
 
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
-from mmpose.structures.bbox import bbox_cs2xyxy, bbox_xywh2xyxy
+
+from .face_box import face_box
 
 
 @DATASETS.register_module()
@@ -50,20 +51,7 @@ class UnlabelledFaceDataset(BaseCocoStyleDataset):
         ann = raw_data_info['raw_ann_info']
         img = raw_data_info['raw_img_info']
         img_path = osp.join(self.data_prefix['img'], img['file_name'])
-        center = scale = None
-        if 'center' in ann and 'scale' in ann:
-            center = np.array([ann['center']], dtype=np.float32).reshape(1, 2)
-            scale = np.full((1, 2), float(ann['scale']) * self.pixel_std, dtype=np.float32)
-            bbox = bbox_cs2xyxy(center, scale)
-        elif 'bbox' in ann:
-            xywh = np.asarray(ann['bbox'], dtype=np.float32)
-            if xywh.size != 4:
-                raise ValueError(f'{self.ann_file}: annotation {ann.get("id")} has a bbox of '
-                                 f'{xywh.size} values, expected x, y, w, h')
-            bbox = bbox_xywh2xyxy(xywh.reshape(1, 4))
-        else:
-            raise ValueError(f'{self.ann_file}: annotation {ann.get("id")} has neither '
-                             '"center"/"scale" nor "bbox"')
+        bbox, center, scale = face_box(ann, self.ann_file, self.pixel_std)
         if not np.all(np.isfinite(bbox)) or np.any(bbox[:, 2:] <= bbox[:, :2]):
             raise ValueError(f'{self.ann_file}: annotation {ann.get("id")} has an empty or '
                              f'non-finite face box {bbox.tolist()}')
