@@ -26,13 +26,12 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Tuple
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
+from mmpose.registry import KEYPOINT_CODECS
 
 import popos  # noqa: F401  (registers popos and installs the safe checkpoint loader)
 from popos.codecs import POPoSHeatmap
-from popos.codecs.functional import decode_heatmaps
 from popos.utils.launch import apply_common_args
 
 TUNABLE = ('topk', 'anchor_radius', 'refine', 'refine_iters', 'robust_iters', 'weight_power',
@@ -68,16 +67,13 @@ def combinations(grid: Dict[str, List[Any]]) -> List[Dict[str, Any]]:
     return [dict(zip(names, values)) for values in itertools.product(*grid.values())]
 
 
-def set_decoder(codec: POPoSHeatmap, defaults: Dict[str, Any],
-                settings: Dict[str, Any]) -> Dict[str, Any]:
-    """Decode with ``defaults`` updated by ``settings``; returns the settings now in use."""
-    cfg = dict(defaults, **settings)
-    if 'decode_mode' in cfg:
-        cfg['mode'] = cfg.pop('decode_mode')
-    w, h = codec.heatmap_size
-    decode_heatmaps(torch.zeros(1, 1, h, w), **cfg)  # refuse bad values before a full pass
-    codec.decode_cfg = cfg
-    return cfg
+def build_decoder(codec_cfg: Dict[str, Any], settings: Dict[str, Any]) -> POPoSHeatmap:
+    """The config's POPoS codec with ``settings`` overriding its decoder arguments."""
+    codec = KEYPOINT_CODECS.build(dict(codec_cfg, **settings))
+    if not isinstance(codec, POPoSHeatmap):
+        raise TypeError(f'the head decodes with {type(codec).__name__}, not POPoSHeatmap: '
+                        'this tool tunes the POPoS decoder')
+    return codec
 
 
 def build_runner(args) -> Runner:
@@ -103,14 +99,12 @@ def build_runner(args) -> Runner:
 def tune(runner: Runner, combos: List[Dict[str, Any]]) -> List[Tuple[Dict[str, Any], Dict]]:
     """Evaluate every combination with the runner's test loop; returns (settings, metrics)."""
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-    codec = getattr(model.head, 'decoder', None)
-    if not isinstance(codec, POPoSHeatmap):
-        raise TypeError(f'the head decodes with {type(codec).__name__}, not POPoSHeatmap: '
-                        'this tool tunes the POPoS decoder')
-    defaults = dict(codec.decode_cfg)
+    codec_cfg = dict(runner.cfg.model.head.decoder)
+    # built (and so validated, by the codec's own constructor) before any evaluation runs
+    decoders = [build_decoder(codec_cfg, settings) for settings in combos]
     results = []
-    for settings in combos:
-        set_decoder(codec, defaults, settings)
+    for settings, decoder in zip(combos, decoders):
+        model.head.decoder = decoder
         results.append((settings, dict(runner.test())))
     return results
 
