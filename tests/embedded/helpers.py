@@ -33,5 +33,6 @@ def tiny_distiller(teacher_ckpt=None, **kwargs) -> dict:
     cfg.update(type='HeatmapDistiller', teacher_cfg=dict(model=tiny_teacher()),
                teacher_ckpt=teacher_ckpt, allow_random_teacher=teacher_ckpt is None,
                distill_losses=[dict(type='TeacherHeatmapMSELoss'),
-                               dict(type='TeacherDistanceMapLoss', loss_weight=0.1)], **kwargs)
+                               dict(type='TeacherDistanceMapLoss', loss_weight=0.1)])
+    cfg.update(kwargs)
     return cfg

@@ -13,8 +13,9 @@ import popos  # noqa: F401
 import popos.embedded  # noqa: F401
 import popos.models.distillers  # noqa: F401
 from popos.codecs import POPoSHeatmap
-from popos.models.distillers import (TeacherHeatmapMSELoss, distance_maps,
-                                     resize_teacher_heatmaps, widen_gaussians)
+from popos.models.distillers import (TeacherHeatmapMSELoss, TeacherPseudoLabelLoss,
+                                     distance_maps, render_gaussians, resize_teacher_heatmaps,
+                                     widen_gaussians)
 
 from .helpers import tiny_distiller, tiny_student, tiny_teacher
 
@@ -154,14 +155,20 @@ def test_resize_is_msra_aligned_and_distance_is_gaussian_inverse():
     assert math.isclose(float(distance_maps(torch.ones(1), 1.0, 1e-3)), 1e-3, rel_tol=1e-3)
 
 
-@pytest.mark.parametrize('name', ['kd', 'kd-unlabelled'])
+RUNNER_CONFIGS = {
+    'kd': 'td-hm_mobilenetv2-0.5_popos-kd-hrnetv2-w18s-1xb64-30e_synthetic-wflw-128x128-hm8.py',
+    'kd-unlabelled': 'td-hm_mobilenetv2-0.5_popos-kd-hrnetv2-w18s-unlabelled-1xb64-30e_'
+                     'synthetic-wflw-128x128-hm8.py',
+    'kd-pl-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-hrnetv2-w18s-hm16-unlabelled-1xb64-16e_'
+                 'synthetic-wflw-500-128x128-hm8.py',
+}
+
+
+@pytest.mark.parametrize('name', sorted(RUNNER_CONFIGS))
 def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, repo_root):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    method = 'popos-kd-hrnetv2-w18s' + ('-unlabelled' if name == 'kd-unlabelled' else '')
-    cfg = Config.fromfile(osp.join(
-        repo_root, 'configs/embedded/'
-        f'td-hm_mobilenetv2-0.5_{method}-1xb64-30e_synthetic-wflw-128x128-hm8.py'))
+    cfg = Config.fromfile(osp.join(repo_root, 'configs/embedded', RUNNER_CONFIGS[name]))
     # a random tiny teacher instead of the trained HRNet: this test is about the plumbing
     cfg.model.teacher_cfg = dict(model=tiny_teacher())
     cfg.model.teacher_ckpt = None
@@ -172,10 +179,12 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
         for dataset in dl.dataset.get('datasets', [dl.dataset]):
             dataset.data_root = tiny_wflw + '/'
         dl.update(batch_size=4, num_workers=0, persistent_workers=False)
-    if name == 'kd-unlabelled':
+    if name != 'kd':
         assert cfg.model.distill_all_keypoints
         assert cfg.train_dataloader.dataset.datasets[1].type == 'UnlabelledFaceDataset'
         assert cfg.train_dataloader.dataset.pipeline[-2].type == 'GenerateTarget'
+    if name == 'kd-pl-500':
+        assert cfg.train_dataloader.dataset.datasets[0].indices == 500
     cfg.train_cfg = dict(by_epoch=False, max_iters=3, val_interval=3)
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=3, by_epoch=False)
@@ -188,7 +197,9 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
                       weights_only=True)
     assert ckpt['state_dict'] and not any(k.startswith('teacher.') for k in ckpt['state_dict'])
     scalars = runner.message_hub.log_scalars
-    assert 'train/loss_distill_1_TeacherDistanceMapLoss' in scalars
+    term = ('loss_distill_0_TeacherPseudoLabelLoss' if name == 'kd-pl-500' else
+            'loss_distill_1_TeacherDistanceMapLoss')
+    assert f'train/{term}' in scalars
     assert 'val/NME' in scalars or any('NME' in k for k in scalars)
 
 
@@ -213,3 +224,58 @@ def test_higher_resolution_teacher_is_rerendered_at_the_student_sigma():
     assert target_err < 1e-4
     with pytest.raises(ValueError, match='only widen'):
         widen_gaussians(teacher, 2.0, 1.0)
+
+
+def test_render_gaussians_equals_mmpose_unbiased_targets():
+    from mmpose.codecs.utils import generate_unbiased_gaussian_heatmaps
+    rng = np.random.default_rng(3)
+    kpts = rng.uniform(-1, 9, (2, 5, 2)).astype(np.float32)
+    want = np.stack([generate_unbiased_gaussian_heatmaps((8, 6), k[None], np.ones((1, 5)), 1.5)[0]
+                     for k in kpts])
+    got = render_gaussians(torch.from_numpy(kpts), (6, 8), 1.5)
+    np.testing.assert_allclose(got.numpy(), want, atol=1e-6)
+
+
+def test_pseudo_label_loss_targets_the_student_gaussian_at_the_teacher_landmark():
+    """16x16 teacher (sigma 1.5) at (7.4, 8.2) -> the 8x8 student target at (3.7, 4.1), sigma 1.0."""
+    teacher = _gauss(16, 7.4, 8.2, 1.5).float().expand(2, 3, 16, 16).contiguous()
+    mse = dict(type='KeypointMSELoss', use_target_weight=True)
+    loss = TeacherPseudoLabelLoss(loss=mse, decode_cfg={})
+    exact = _gauss(8, 3.7, 4.1, 1.0).float().expand(2, 3, 8, 8)
+    assert loss(exact, teacher, 1.0, 1.5).item() < 1e-8
+    # against the closed form: MSE of a student map to that Gaussian
+    student = torch.rand(2, 3, 8, 8)
+    want = ((student - exact)**2).mean()
+    torch.testing.assert_close(loss(student, teacher, 1.0, 1.5), want, atol=1e-6, rtol=1e-5)
+    # invisible landmarks and flat (score 0) teacher maps carry no loss
+    weights = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    flat = teacher.clone()
+    flat[1, 2] = 0.0
+    per_kpt = ((student - exact)**2).mean((2, 3))
+    mask = weights.clone()
+    mask[1, 2] = 0.0
+    want = (per_kpt * mask).mean()
+    torch.testing.assert_close(loss(student, flat, 1.0, 1.5, weights), want, atol=1e-6, rtol=1e-5)
+    with pytest.raises(RuntimeError, match='no heatmap loss'):
+        TeacherPseudoLabelLoss()(student, teacher, 1.0, 1.5)
+
+
+def test_pseudo_label_loss_binds_the_student_loss_and_the_teacher_decoder():
+    model = MODELS.build(tiny_distiller(
+        distill_losses=[dict(type='TeacherPseudoLabelLoss')], distill_all_keypoints=True))
+    module = model.distill_losses[0]
+    assert module.loss is model.head.loss_module
+    assert module.decode_cfg == model.teacher.head.decoder.decode_cfg
+    # the bound loss is not a second copy in the state dict
+    assert not any('distill_losses' in k for k in model.state_dict())
+    inputs, samples = _batch()
+    for ds in samples:
+        ds.gt_instance_labels.keypoint_weights.zero_()
+    model.train()
+    losses = model.loss(inputs, samples)
+    assert float(losses['loss_kpt']) == 0.0
+    term = losses['loss_distill_0_TeacherPseudoLabelLoss']
+    assert term.item() > 0
+    term.backward()
+    assert model.head.final_layer.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.teacher.parameters())

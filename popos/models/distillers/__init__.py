@@ -1,9 +1,10 @@
 """Teacher-to-student heatmap distillation (``HeatmapDistiller`` and its losses)."""
 from .heatmap_distiller import HeatmapDistiller
-from .losses import (TeacherDistanceMapLoss, TeacherHeatmapMSELoss, distance_maps,
-                     resize_teacher_heatmaps, widen_gaussians)
+from .losses import (TeacherDistanceMapLoss, TeacherHeatmapMSELoss, TeacherPseudoLabelLoss,
+                     distance_maps, render_gaussians, resize_teacher_heatmaps, widen_gaussians)
 
 __all__ = [
-    'HeatmapDistiller', 'TeacherDistanceMapLoss', 'TeacherHeatmapMSELoss', 'distance_maps',
-    'resize_teacher_heatmaps', 'widen_gaussians'
+    'HeatmapDistiller', 'TeacherDistanceMapLoss', 'TeacherHeatmapMSELoss',
+    'TeacherPseudoLabelLoss', 'distance_maps', 'render_gaussians', 'resize_teacher_heatmaps',
+    'widen_gaussians'
 ]

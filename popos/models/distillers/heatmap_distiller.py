@@ -78,6 +78,9 @@ class HeatmapDistiller(TopdownPoseEstimator):
         size = teacher_input_size or getattr(codec, 'input_size', None)
         self.teacher_input_size = tuple(int(v) for v in size) if size is not None else None
         self.distill_losses = nn.ModuleList(MODELS.build(c) for c in distill_losses)
+        for module in self.distill_losses:
+            if hasattr(module, 'bind'):
+                module.bind(self.head, self.teacher.head)
         self.distill_all_keypoints = distill_all_keypoints
         self.student_sigma = _sigma(self.head)
         self.teacher_sigma = _sigma(self.teacher.head)

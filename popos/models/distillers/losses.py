@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from popos.codecs.functional import decode_heatmaps
 from popos.codecs.functional.defaults import resolution_defaults
 
 RESIZE_MODES = ('bilinear', 'area')
@@ -70,6 +71,16 @@ def distance_maps(heatmaps: Tensor, sigma: float, clip_floor: float, eps: float 
     """Gaussian-inverse range map ``sqrt(-2 sigma^2 ln clip(h, floor, 1))`` in heatmap px."""
     h = heatmaps.clamp(min=clip_floor, max=1.0)
     return torch.sqrt(-2.0 * sigma**2 * torch.log(h) + eps)
+
+
+def render_gaussians(keypoints: Tensor, size: tuple, sigma: float) -> Tensor:
+    """Keypoints (B, K, 2) in map px -> (B, K, H, W) untruncated Gaussians, peak 1 (mmpose's unbiased target)."""
+    h, w = int(size[0]), int(size[1])
+    xs = torch.arange(w, dtype=keypoints.dtype, device=keypoints.device)
+    ys = torch.arange(h, dtype=keypoints.dtype, device=keypoints.device)
+    dx2 = (xs.view(1, 1, 1, w) - keypoints[..., 0, None, None])**2
+    dy2 = (ys.view(1, 1, h, 1) - keypoints[..., 1, None, None])**2
+    return torch.exp(-(dx2 + dy2) / (2.0 * sigma**2))
 
 
 def _weights(keypoint_weights: Optional[Tensor], b: int, k: int, ref: Tensor) -> Tensor:
@@ -159,3 +170,56 @@ class TeacherDistanceMapLoss(nn.Module):
         err = (d_s.flatten(2).gather(-1, idx) - d_t.flatten(2).gather(-1, idx))**2
         weights = _weights(keypoint_weights, b, k, err)
         return self.loss_weight * (err.mean(-1) * weights).mean()
+
+
+@MODELS.register_module()
+class TeacherPseudoLabelLoss(nn.Module):
+    """The student's own heatmap loss against Gaussians drawn at the teacher's decoded landmarks.
+
+    The teacher maps are decoded with the POPoS tensor decoder (``decode_heatmaps``, with the
+    teacher codec's settings), the landmarks are scaled to student px (the MSRA convention
+    puts map pixel ``u`` at input pixel ``u * stride`` for both maps, so the factor is
+    ``W_student / W_teacher``) and drawn as the student codec's target: the exact Gaussian
+    at the student's sigma that POPoS inverts, whatever the teacher's resolution or sigma.
+    Unlike the soft terms this hands the student no part of the teacher's map shape
+    (lower, wider peaks), only its landmark positions.
+
+    Args:
+        loss: heatmap loss config; ``None`` = the student head's own ``loss_module``.
+        decode_cfg: ``decode_heatmaps`` options; ``None`` = the teacher codec's settings.
+        min_score: landmarks whose teacher score (map maximum) is not above it get no loss.
+        loss_weight: factor on the loss.
+    """
+
+    def __init__(self, loss: Optional[dict] = None, decode_cfg: Optional[dict] = None,
+                 min_score: float = 0.0, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.loss = MODELS.build(loss) if loss is not None else None
+        self.decode_cfg = dict(decode_cfg) if decode_cfg is not None else None
+        self.min_score = min_score
+        self.loss_weight = loss_weight
+
+    def bind(self, student_head: nn.Module, teacher_head: nn.Module) -> None:
+        """Take the student's loss and the teacher's decoder settings where none were given."""
+        if self.loss is None:
+            # a plain attribute, not a submodule: the student head already owns it
+            self.__dict__['loss'] = student_head.loss_module
+        if self.decode_cfg is None:
+            decoder = getattr(teacher_head, 'decoder', None)
+            self.decode_cfg = dict(getattr(decoder, 'decode_cfg', None) or {})
+
+    def forward(self, student: Tensor, teacher: Tensor, student_sigma: float,
+                teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
+        """The student loss on the rendered targets, landmarks weighted by visibility x confidence."""
+        if self.loss is None:
+            raise RuntimeError('TeacherPseudoLabelLoss has no heatmap loss: give `loss=` or '
+                               'use it inside HeatmapDistiller, which binds the student\'s')
+        b, k, h, w = student.shape
+        with torch.no_grad():
+            cfg = dict(self.decode_cfg or {})
+            cfg['sigma'] = teacher_sigma
+            keypoints, scores = decode_heatmaps(teacher.detach().float(), **cfg)
+            scale = keypoints.new_tensor([w / teacher.shape[-1], h / teacher.shape[-2]])
+            target = render_gaussians(keypoints * scale, (h, w), student_sigma).to(student)
+            weights = _weights(keypoint_weights, b, k, student) * (scores > self.min_score).to(student)
+        return self.loss_weight * self.loss(student, target, weights)
