@@ -35,3 +35,4 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=64, milestones=[48, 60], gamma=0.1, by_epoch=True)
 ]
 default_hooks = dict(checkpoint=dict(interval=64))
+randomness = dict(seed=0)
