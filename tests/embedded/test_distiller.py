@@ -87,30 +87,39 @@ def test_distill_loss_alone_moves_student_towards_teacher():
     assert loss.item() < 0.5 * first
 
 
-def test_unlabelled_samples_learn_from_the_teacher_only_with_distill_all_keypoints():
-    """Invisible ground truth: no GT loss; the teacher terms apply iff distill_all_keypoints."""
+def test_distill_keypoints_selects_where_the_teacher_terms_apply():
+    """'visible': GT-visible landmarks only; 'all': every one; 'unlabelled': those without GT."""
     inputs, samples = _batch()
-    for ds in samples:
-        ds.gt_instance_labels.keypoint_weights.zero_()
-    losses = {}
-    for flag in (False, True):
-        torch.manual_seed(0)
-        model = MODELS.build(tiny_distiller(distill_all_keypoints=flag))
-        model.train()
-        losses[flag] = model.loss(inputs, samples)
-    for flag in (False, True):
-        assert float(losses[flag]['loss_kpt']) == 0.0
+    samples[1].gt_instance_labels.keypoint_weights.zero_()      # an unlabelled face
     names = ['loss_distill_0_TeacherHeatmapMSELoss', 'loss_distill_1_TeacherDistanceMapLoss']
-    assert all(float(losses[False][n]) == 0.0 for n in names)
-    assert all(float(losses[True][n]) > 0.0 for n in names)
-    # equal to the loss module applied with unit weights to the same maps
     torch.manual_seed(0)
-    model = MODELS.build(tiny_distiller(distill_all_keypoints=True))
+    model = MODELS.build(tiny_distiller(distill_keypoints='all'))
     model.train()
     student = model.head.forward(model.extract_feat(inputs))
     teacher = model.teacher_heatmaps(inputs)
-    want = model.distill_losses[0](student, teacher, model.student_sigma, model.teacher_sigma)
-    assert torch.allclose(losses[True][names[0]], want)
+    face = torch.tensor([[1.0], [0.0]]).expand(2, 98)            # labelled face 0, unlabelled 1
+    masks = dict(visible=face, all=torch.ones(2, 98), unlabelled=1.0 - face)
+    for mode, mask in masks.items():
+        torch.manual_seed(0)
+        model = MODELS.build(tiny_distiller(distill_keypoints=mode))
+        model.train()
+        losses = model.loss(inputs, samples)
+        for i, name in enumerate(names):
+            want = model.distill_losses[i](student, teacher, model.student_sigma,
+                                           model.teacher_sigma, mask)
+            torch.testing.assert_close(losses[name], want)
+            assert float(losses[name]) > 0.0
+    # a sample without labels carries no GT loss under any mode
+    for ds in samples:
+        ds.gt_instance_labels.keypoint_weights.zero_()
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_distiller(distill_keypoints='visible'))
+    model.train()
+    losses = model.loss(inputs, samples)
+    assert float(losses['loss_kpt']) == 0.0
+    assert all(float(losses[n]) == 0.0 for n in names)
+    with pytest.raises(ValueError, match='distill_keypoints'):
+        MODELS.build(tiny_distiller(distill_keypoints='some'))
 
 
 def test_teacher_checkpoint_is_loaded(tmp_path):
@@ -159,7 +168,7 @@ RUNNER_CONFIGS = {
     'kd': 'td-hm_mobilenetv2-0.5_popos-kd-hrnetv2-w18s-1xb64-30e_synthetic-wflw-128x128-hm8.py',
     'kd-unlabelled': 'td-hm_mobilenetv2-0.5_popos-kd-hrnetv2-w18s-unlabelled-1xb64-30e_'
                      'synthetic-wflw-128x128-hm8.py',
-    'kd-pl-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-hrnetv2-w18s-hm16-unlabelled-1xb64-16e_'
+    'kd-pl-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-hrnetv2-w18s-hm16-unlabelled-1xb128-16e_'
                  'synthetic-wflw-500-128x128-hm8.py',
 }
 
@@ -180,11 +189,13 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
             dataset.data_root = tiny_wflw + '/'
         dl.update(batch_size=4, num_workers=0, persistent_workers=False)
     if name != 'kd':
-        assert cfg.model.distill_all_keypoints
+        assert cfg.model.distill_keypoints == ('all' if name == 'kd-unlabelled' else 'unlabelled')
         assert cfg.train_dataloader.dataset.datasets[1].type == 'UnlabelledFaceDataset'
         assert cfg.train_dataloader.dataset.pipeline[-2].type == 'GenerateTarget'
     if name == 'kd-pl-500':
         assert cfg.train_dataloader.dataset.datasets[0].indices == 500
+        assert cfg.train_dataloader.sampler.source_ratio == [1, 1]
+        cfg.train_dataloader.sampler.batch_size = 4
     cfg.train_cfg = dict(by_epoch=False, max_iters=3, val_interval=3)
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=3, by_epoch=False)
@@ -262,7 +273,7 @@ def test_pseudo_label_loss_targets_the_student_gaussian_at_the_teacher_landmark(
 
 def test_pseudo_label_loss_binds_the_student_loss_and_the_teacher_decoder():
     model = MODELS.build(tiny_distiller(
-        distill_losses=[dict(type='TeacherPseudoLabelLoss')], distill_all_keypoints=True))
+        distill_losses=[dict(type='TeacherPseudoLabelLoss')], distill_keypoints='all'))
     module = model.distill_losses[0]
     assert module.loss is model.head.loss_module
     assert module.decode_cfg == model.teacher.head.decoder.decode_cfg

@@ -12,6 +12,7 @@ from mmpose.utils.typing import SampleList
 from torch import Tensor, nn
 
 TEACHER_PREFIX = 'teacher.'
+DISTILL_KEYPOINTS = ('visible', 'all', 'unlabelled')
 
 
 def _sigma(head: nn.Module) -> float:
@@ -46,19 +47,24 @@ class HeatmapDistiller(TopdownPoseEstimator):
             ``TeacherDistanceMapLoss`` configs; each is reported as ``loss_distill_<i>_<type>``.
         teacher_input_size: ``(w, h)`` the teacher is fed (the student's crop resized
             bilinearly, same face box); default: the teacher codec's input size.
-        distill_all_keypoints: apply the teacher losses to every landmark of every sample,
-            not only to the landmarks with a visible ground truth: the teacher is then the
-            only signal on unlabelled faces (``UnlabelledFaceDataset``) and on occluded points.
+        distill_keypoints: which landmarks get the teacher losses: ``'visible'`` (those with a
+            visible ground truth, the classic setting), ``'all'`` (every landmark of every
+            sample) or ``'unlabelled'`` (only where the ground truth is missing: faces of an
+            ``UnlabelledFaceDataset`` and invisible points, so labelled landmarks learn from
+            their labels alone -- pseudo-labelling).
         **kwargs: the student's ``TopdownPoseEstimator`` arguments.
     """
 
     def __init__(self, teacher_cfg: Union[str, dict, Config], teacher_ckpt: Optional[str],
                  distill_losses: Sequence[dict], teacher_input_size: Optional[Sequence[int]] = None,
-                 distill_all_keypoints: bool = False, allow_random_teacher: bool = False,
+                 distill_keypoints: str = 'visible', allow_random_teacher: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if not distill_losses:
             raise ValueError('distill_losses is empty: nothing to distil')
+        if distill_keypoints not in DISTILL_KEYPOINTS:
+            raise ValueError(f'distill_keypoints must be one of {DISTILL_KEYPOINTS}, '
+                             f'got {distill_keypoints!r}')
         if teacher_ckpt is None and not allow_random_teacher:
             raise ValueError('teacher_ckpt is None: a distiller needs a trained teacher '
                              '(allow_random_teacher=True is for tests only)')
@@ -81,7 +87,7 @@ class HeatmapDistiller(TopdownPoseEstimator):
         for module in self.distill_losses:
             if hasattr(module, 'bind'):
                 module.bind(self.head, self.teacher.head)
-        self.distill_all_keypoints = distill_all_keypoints
+        self.distill_keypoints = distill_keypoints
         self.student_sigma = _sigma(self.head)
         self.teacher_sigma = _sigma(self.teacher.head)
         self._register_state_dict_hook(_drop_teacher_keys)
@@ -125,8 +131,10 @@ class HeatmapDistiller(TopdownPoseEstimator):
         student = captured[-1]
         teacher = self.teacher_heatmaps(inputs)
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data_samples])
-        if self.distill_all_keypoints:
+        if self.distill_keypoints == 'all':
             weights = torch.ones_like(weights)
+        elif self.distill_keypoints == 'unlabelled':
+            weights = 1.0 - weights.clamp(0.0, 1.0)
         for i, module in enumerate(self.distill_losses):
             losses[f'loss_distill_{i}_{type(module).__name__}'] = module(
                 student, teacher, self.student_sigma, self.teacher_sigma, weights)
