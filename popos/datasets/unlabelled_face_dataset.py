@@ -20,7 +20,8 @@ class UnlabelledFaceDataset(BaseCocoStyleDataset):
     sample carries ``keypoints`` (1, K, 2) of zeros and ``keypoints_visible`` (1, K) of
     zeros, so the ground-truth losses ignore it and only a distiller with
     ``distill_keypoints='all'`` or ``'unlabelled'`` learns from it. ``metainfo`` (the
-    landmark layout, for flipping and K) is required, e.g. ``dict(from_file='configs/_base_/datasets/wflw.py')``.
+    landmark layout, for flipping and K) is required, e.g.
+    ``dict(from_file='configs/_base_/datasets/wflw.py')``.
     Write such a file from a folder of images with
     ``tools/dataset_converters/images_to_unlabelled_coco.py``.
     """

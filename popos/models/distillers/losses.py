@@ -74,7 +74,10 @@ def distance_maps(heatmaps: Tensor, sigma: float, clip_floor: float, eps: float 
 
 
 def render_gaussians(keypoints: Tensor, size: tuple, sigma: float) -> Tensor:
-    """Keypoints (B, K, 2) in map px -> (B, K, H, W) untruncated Gaussians, peak 1 (mmpose's unbiased target)."""
+    """Keypoints (B, K, 2) in map px -> untruncated Gaussians (B, K, H, W), peak 1.
+
+    The same target as mmpose's ``generate_unbiased_gaussian_heatmaps`` (the POPoS codec's).
+    """
     h, w = int(size[0]), int(size[1])
     xs = torch.arange(w, dtype=keypoints.dtype, device=keypoints.device)
     ys = torch.arange(h, dtype=keypoints.dtype, device=keypoints.device)
@@ -210,7 +213,7 @@ class TeacherPseudoLabelLoss(nn.Module):
 
     def forward(self, student: Tensor, teacher: Tensor, student_sigma: float,
                 teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
-        """The student loss on the rendered targets, landmarks weighted by visibility x confidence."""
+        """The student loss on the rendered targets, landmarks weighted by visibility x score."""
         if self.loss is None:
             raise RuntimeError('TeacherPseudoLabelLoss has no heatmap loss: give `loss=` or '
                                'use it inside HeatmapDistiller, which binds the student\'s')
@@ -221,5 +224,6 @@ class TeacherPseudoLabelLoss(nn.Module):
             keypoints, scores = decode_heatmaps(teacher.detach().float(), **cfg)
             scale = keypoints.new_tensor([w / teacher.shape[-1], h / teacher.shape[-2]])
             target = render_gaussians(keypoints * scale, (h, w), student_sigma).to(student)
-            weights = _weights(keypoint_weights, b, k, student) * (scores > self.min_score).to(student)
+            confident = (scores > self.min_score).to(student)
+            weights = _weights(keypoint_weights, b, k, student) * confident
         return self.loss_weight * self.loss(student, target, weights)
