@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-from popos.codecs.functional import decode_heatmaps
+from popos.codecs.functional import decode_heatmaps, squared_ranges
 from popos.codecs.functional.defaults import resolution_defaults
 
 RESIZE_MODES = ('bilinear', 'area')
@@ -69,8 +69,7 @@ def widen_gaussians(heatmaps: Tensor, sigma: float, target_sigma: float) -> Tens
 
 def distance_maps(heatmaps: Tensor, sigma: float, clip_floor: float, eps: float = 1e-6) -> Tensor:
     """Gaussian-inverse range map ``sqrt(-2 sigma^2 ln clip(h, floor, 1))`` in heatmap px."""
-    h = heatmaps.clamp(min=clip_floor, max=1.0)
-    return torch.sqrt(-2.0 * sigma**2 * torch.log(h) + eps)
+    return torch.sqrt(squared_ranges(heatmaps, sigma, clip_floor) + eps)
 
 
 def render_gaussians(keypoints: Tensor, size: tuple, sigma: float) -> Tensor:
