@@ -122,6 +122,22 @@ def test_distill_keypoints_selects_where_the_teacher_terms_apply():
         MODELS.build(tiny_distiller(distill_keypoints='some'))
 
 
+def test_teacher_runs_only_on_samples_that_need_it():
+    """Skipped samples get zero maps; the others equal a full-batch teacher pass."""
+    model = MODELS.build(tiny_distiller())
+    inputs = torch.randn(3, 3, 64, 64)
+    seen = []
+    model.teacher.backbone.register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
+    full = model.teacher_heatmaps(inputs)
+    needed = torch.tensor([True, False, True])
+    part = model.teacher_heatmaps_where(inputs, needed)
+    torch.testing.assert_close(part[needed], full[needed])
+    assert not part[1].any()
+    none = model.teacher_heatmaps_where(inputs, torch.zeros(3, dtype=torch.bool))
+    assert none.shape == full.shape and not none.any()
+    assert seen == [3, 2, 1]
+
+
 def test_teacher_checkpoint_is_loaded(tmp_path):
     teacher = MODELS.build(tiny_teacher())
     with torch.no_grad():

@@ -123,18 +123,34 @@ class HeatmapDistiller(TopdownPoseEstimator):
                 inputs = F.interpolate(inputs, size=(h, w), mode='bilinear', align_corners=False)
         return self.teacher.head.forward(self.teacher.extract_feat(inputs))
 
+    def teacher_heatmaps_where(self, inputs: Tensor, needed: Tensor) -> Tensor:
+        """Teacher heatmaps for the ``needed`` samples, zeros (weight 0 in every loss) elsewhere.
+
+        With ``distill_keypoints='unlabelled'`` half a semi-supervised batch has no teacher
+        term; the frozen teacher (eval-mode BN) maps each sample independently, so skipping
+        those saves its forward without changing any loss.
+        """
+        if bool(needed.all()):
+            return self.teacher_heatmaps(inputs)
+        # one sample fixes the map shape when no sample needs the teacher
+        picked = self.teacher_heatmaps(inputs[needed] if bool(needed.any()) else inputs[:1])
+        teacher = picked.new_zeros((inputs.shape[0], ) + tuple(picked.shape[1:]))
+        if bool(needed.any()):
+            teacher[needed] = picked
+        return teacher
+
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Student ground-truth losses plus one ``loss_distill_*`` term per distillation loss."""
         feats = self.extract_feat(inputs)
         with _capture_forward(self.head) as captured:
             losses = self.head.loss(feats, data_samples, train_cfg=self.train_cfg)
         student = captured[-1]
-        teacher = self.teacher_heatmaps(inputs)
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data_samples])
         if self.distill_keypoints == 'all':
             weights = torch.ones_like(weights)
         elif self.distill_keypoints == 'unlabelled':
             weights = 1.0 - weights.clamp(0.0, 1.0)
+        teacher = self.teacher_heatmaps_where(inputs, weights.flatten(1).gt(0).any(dim=1))
         for i, module in enumerate(self.distill_losses):
             losses[f'loss_distill_{i}_{type(module).__name__}'] = module(
                 student, teacher, self.student_sigma, self.teacher_sigma, weights)
