@@ -132,10 +132,11 @@ class HeatmapDistiller(TopdownPoseEstimator):
         """
         if bool(needed.all()):
             return self.teacher_heatmaps(inputs)
+        some = bool(needed.any())
         # one sample fixes the map shape when no sample needs the teacher
-        picked = self.teacher_heatmaps(inputs[needed] if bool(needed.any()) else inputs[:1])
+        picked = self.teacher_heatmaps(inputs[needed] if some else inputs[:1])
         teacher = picked.new_zeros((inputs.shape[0], ) + tuple(picked.shape[1:]))
-        if bool(needed.any()):
+        if some:
             teacher[needed] = picked
         return teacher
 
