@@ -138,6 +138,38 @@ def test_teacher_runs_only_on_samples_that_need_it():
     assert seen == [3, 2, 1]
 
 
+@pytest.mark.parametrize('teacher_head', ['POPoSHead', 'HeatmapHead'])
+def test_teacher_flip_equals_the_teachers_own_flip_test(teacher_head):
+    """teacher_flip maps == the teacher head's flip-test average (its predict path)."""
+    cfg = tiny_distiller(teacher_flip=True)
+    head = cfg['teacher_cfg']['model']['head']
+    if teacher_head == 'HeatmapHead':
+        head.update(type='HeatmapHead', loss=dict(type='KeypointMSELoss'))
+    cfg['teacher_cfg']['model']['test_cfg'] = dict(flip_test=True, shift_heatmap=True)
+    model = MODELS.build(cfg)
+    inputs, samples = _batch(3)
+    flip_indices = list(range(97, -1, -1))
+    for sample in samples:
+        sample.set_metainfo(dict(flip_indices=flip_indices))
+    got = model.teacher_heatmaps(inputs, flip_indices)
+    teacher = model.teacher
+    with torch.no_grad():
+        feats = [teacher.extract_feat(inputs), teacher.extract_feat(inputs.flip(-1))]
+        _, maps = teacher.head.predict(feats, samples,
+                                       test_cfg=dict(teacher.test_cfg, output_heatmaps=True))
+    torch.testing.assert_close(got, torch.stack([m.heatmaps for m in maps]))
+    model.teacher_flip = False
+    assert not torch.allclose(model.teacher_heatmaps(inputs), got)
+    model.teacher_flip = True
+    needed = torch.tensor([False, True, True])
+    torch.testing.assert_close(
+        model.teacher_heatmaps_where(inputs, needed, flip_indices)[needed], got[needed])
+    with pytest.raises(ValueError, match='flip_indices'):
+        model.teacher_heatmaps(inputs)
+    losses = model.loss(inputs, samples)  # the loss path reads flip_indices from the samples
+    assert all(torch.isfinite(v) for k, v in losses.items() if 'loss' in k)
+
+
 def test_teacher_checkpoint_is_loaded(tmp_path):
     teacher = MODELS.build(tiny_teacher())
     with torch.no_grad():

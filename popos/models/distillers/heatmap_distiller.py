@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import load_checkpoint
 from mmpose.models.pose_estimators import TopdownPoseEstimator
+from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.registry import MODELS
 from mmpose.utils.typing import SampleList
 from torch import Tensor, nn
@@ -52,13 +53,16 @@ class HeatmapDistiller(TopdownPoseEstimator):
             sample) or ``'unlabelled'`` (only where the ground truth is missing: faces of an
             ``UnlabelledFaceDataset`` and invisible points, so labelled landmarks learn from
             their labels alone -- pseudo-labelling).
+        teacher_flip: teach with the teacher's flip-test maps (the average of its maps of the
+            crop and of the mirrored crop, mirrored back as its ``predict`` does with
+            ``flip_test=True``): better teacher landmarks for one more teacher forward.
         **kwargs: the student's ``TopdownPoseEstimator`` arguments.
     """
 
     def __init__(self, teacher_cfg: Union[str, dict, Config], teacher_ckpt: Optional[str],
                  distill_losses: Sequence[dict], teacher_input_size: Optional[Sequence[int]] = None,
-                 distill_keypoints: str = 'visible', allow_random_teacher: bool = False,
-                 **kwargs) -> None:
+                 distill_keypoints: str = 'visible', teacher_flip: bool = False,
+                 allow_random_teacher: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         if not distill_losses:
             raise ValueError('distill_losses is empty: nothing to distil')
@@ -88,6 +92,7 @@ class HeatmapDistiller(TopdownPoseEstimator):
             if hasattr(module, 'bind'):
                 module.bind(self.head, self.teacher.head)
         self.distill_keypoints = distill_keypoints
+        self.teacher_flip = teacher_flip
         self.student_sigma = _sigma(self.head)
         self.teacher_sigma = _sigma(self.teacher.head)
         self._register_state_dict_hook(_drop_teacher_keys)
@@ -115,15 +120,28 @@ class HeatmapDistiller(TopdownPoseEstimator):
         return self
 
     @torch.no_grad()
-    def teacher_heatmaps(self, inputs: Tensor) -> Tensor:
-        """Teacher heatmaps for a preprocessed student batch (resized to the teacher's input)."""
+    def teacher_heatmaps(self, inputs: Tensor, flip_indices: Optional[Sequence[int]] = None) -> Tensor:
+        """Teacher heatmaps for a preprocessed student batch (resized to the teacher's input).
+
+        With ``teacher_flip`` they are the flip-test average, which needs the batch's
+        ``flip_indices`` (the data samples' metainfo).
+        """
         if self.teacher_input_size is not None:
             w, h = self.teacher_input_size
             if tuple(inputs.shape[-2:]) != (h, w):
                 inputs = F.interpolate(inputs, size=(h, w), mode='bilinear', align_corners=False)
-        return self.teacher.head.forward(self.teacher.extract_feat(inputs))
+        heatmaps = self.teacher.head.forward(self.teacher.extract_feat(inputs))
+        if not self.teacher_flip:
+            return heatmaps
+        if flip_indices is None:
+            raise ValueError('teacher_flip=True needs the flip_indices of the batch '
+                             '(PackPoseInputs puts them in the data samples\' metainfo)')
+        mirrored = self.teacher.head.forward(self.teacher.extract_feat(inputs.flip(-1)))
+        return (heatmaps + _flip_back(self.teacher.head, mirrored, flip_indices,
+                                      self.teacher.test_cfg or {})) * 0.5
 
-    def teacher_heatmaps_where(self, inputs: Tensor, needed: Tensor) -> Tensor:
+    def teacher_heatmaps_where(self, inputs: Tensor, needed: Tensor,
+                               flip_indices: Optional[Sequence[int]] = None) -> Tensor:
         """Teacher heatmaps for the ``needed`` samples, zeros (weight 0 in every loss) elsewhere.
 
         With ``distill_keypoints='unlabelled'`` half a semi-supervised batch has no teacher
@@ -131,10 +149,10 @@ class HeatmapDistiller(TopdownPoseEstimator):
         those saves its forward without changing any loss.
         """
         if bool(needed.all()):
-            return self.teacher_heatmaps(inputs)
+            return self.teacher_heatmaps(inputs, flip_indices)
         some = bool(needed.any())
         # one sample fixes the map shape when no sample needs the teacher
-        picked = self.teacher_heatmaps(inputs[needed] if some else inputs[:1])
+        picked = self.teacher_heatmaps(inputs[needed] if some else inputs[:1], flip_indices)
         teacher = picked.new_zeros((inputs.shape[0], ) + tuple(picked.shape[1:]))
         if some:
             teacher[needed] = picked
@@ -151,11 +169,22 @@ class HeatmapDistiller(TopdownPoseEstimator):
             weights = torch.ones_like(weights)
         elif self.distill_keypoints == 'unlabelled':
             weights = 1.0 - weights.clamp(0.0, 1.0)
-        teacher = self.teacher_heatmaps_where(inputs, weights.flatten(1).gt(0).any(dim=1))
+        teacher = self.teacher_heatmaps_where(inputs, weights.flatten(1).gt(0).any(dim=1),
+                                              data_samples[0].metainfo.get('flip_indices'))
         for i, module in enumerate(self.distill_losses):
             losses[f'loss_distill_{i}_{type(module).__name__}'] = module(
                 student, teacher, self.student_sigma, self.teacher_sigma, weights)
         return losses
+
+
+def _flip_back(head: nn.Module, heatmaps: Tensor, flip_indices: Sequence[int],
+               test_cfg: dict) -> Tensor:
+    """Mirror a flipped crop's maps back the way ``head`` does in flip test."""
+    if hasattr(head, 'flip_back'):  # POPoSHead: exact sub-pixel alignment
+        return head.flip_back(heatmaps, flip_indices, test_cfg)
+    return flip_heatmaps(heatmaps, flip_mode=test_cfg.get('flip_mode', 'heatmap'),
+                         flip_indices=flip_indices,
+                         shift_heatmap=test_cfg.get('shift_heatmap', False))
 
 
 @contextlib.contextmanager

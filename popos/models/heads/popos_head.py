@@ -95,7 +95,8 @@ class POPoSHead(HeatmapHead):
                 'resolution (popos.heatmap_size / --heatmap-size) and the codec together')
         return heatmaps
 
-    def _flip_back(self, heatmaps_flip: Tensor, flip_indices, test_cfg: ConfigType) -> Tensor:
+    def flip_back(self, heatmaps_flip: Tensor, flip_indices, test_cfg: ConfigType) -> Tensor:
+        """Heatmaps (B, K, H, W) of flipped images mirrored back and aligned, as in flip test."""
         mode = test_cfg.get('flip_shift', self.flip_shift)
         if mode == 'exact':
             sigma = float(getattr(self.decoder, 'sigma', 2.0))
@@ -113,7 +114,7 @@ class POPoSHead(HeatmapHead):
             flip_indices = batch_data_samples[0].metainfo['flip_indices']
             feats_orig, feats_flip = feats
             heatmaps = self.forward(feats_orig)
-            heatmaps_flip = self._flip_back(self.forward(feats_flip), flip_indices, test_cfg)
+            heatmaps_flip = self.flip_back(self.forward(feats_flip), flip_indices, test_cfg)
             batch_heatmaps = (heatmaps + heatmaps_flip) * 0.5
         else:
             batch_heatmaps = self.forward(feats)
