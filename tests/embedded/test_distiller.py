@@ -218,6 +218,8 @@ RUNNER_CONFIGS = {
                      'synthetic-wflw-128x128-hm8.py',
     'kd-pl-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-hrnetv2-w18s-hm16-unlabelled-1xb128-16e_'
                  'synthetic-wflw-500-128x128-hm8.py',
+    'kd-pl-flip-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-flip-hrnetv2-w18s-128e-hm16-unlabelled-'
+                      '1xb128-32e_synthetic-wflw-500-128x128-hm8.py',
 }
 
 
@@ -240,7 +242,9 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
         assert cfg.model.distill_keypoints == ('all' if name == 'kd-unlabelled' else 'unlabelled')
         assert cfg.train_dataloader.dataset.datasets[1].type == 'UnlabelledFaceDataset'
         assert cfg.train_dataloader.dataset.pipeline[-2].type == 'GenerateTarget'
-    if name == 'kd-pl-500':
+    if name == 'kd-pl-flip-500':  # flip_indices reach the teacher from the packed samples
+        assert cfg.model.teacher_flip is True
+    if name.startswith('kd-pl'):
         assert cfg.train_dataloader.dataset.datasets[0].indices == 500
         assert cfg.train_dataloader.sampler.source_ratio == [1, 1]
         cfg.train_dataloader.sampler.batch_size = 4
@@ -256,7 +260,7 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
                       weights_only=True)
     assert ckpt['state_dict'] and not any(k.startswith('teacher.') for k in ckpt['state_dict'])
     scalars = runner.message_hub.log_scalars
-    term = ('loss_distill_0_TeacherPseudoLabelLoss' if name == 'kd-pl-500' else
+    term = ('loss_distill_0_TeacherPseudoLabelLoss' if name.startswith('kd-pl') else
             'loss_distill_1_TeacherDistanceMapLoss')
     assert f'train/{term}' in scalars
     assert 'val/NME' in scalars or any('NME' in k for k in scalars)
