@@ -220,6 +220,8 @@ RUNNER_CONFIGS = {
                  'synthetic-wflw-500-128x128-hm8.py',
     'kd-pl-flip-500': 'td-hm_mobilenetv2-0.5_popos-kd-pl-flip-hrnetv2-w18s-128e-hm16-unlabelled-'
                       '1xb128-32e_synthetic-wflw-500-128x128-hm8.py',
+    'kd-pl-flip-100': 'td-hm_mobilenetv2-0.5_popos-kd-pl-flip-hrnetv2-w18s-hm16-unlabelled-1xb128-'
+                      '24e_synthetic-wflw-100-128x128-hm8.py',
 }
 
 
@@ -242,10 +244,10 @@ def test_distiller_config_trains_through_the_runner(name, tiny_wflw, tmp_path, r
         assert cfg.model.distill_keypoints == ('all' if name == 'kd-unlabelled' else 'unlabelled')
         assert cfg.train_dataloader.dataset.datasets[1].type == 'UnlabelledFaceDataset'
         assert cfg.train_dataloader.dataset.pipeline[-2].type == 'GenerateTarget'
-    if name == 'kd-pl-flip-500':  # flip_indices reach the teacher from the packed samples
+    if name.startswith('kd-pl-flip'):  # flip_indices reach the teacher from the packed samples
         assert cfg.model.teacher_flip is True
     if name.startswith('kd-pl'):
-        assert cfg.train_dataloader.dataset.datasets[0].indices == 500
+        assert cfg.train_dataloader.dataset.datasets[0].indices == int(name.rsplit('-', 1)[1])
         assert cfg.train_dataloader.sampler.source_ratio == [1, 1]
         cfg.train_dataloader.sampler.batch_size = 4
     cfg.train_cfg = dict(by_epoch=False, max_iters=3, val_interval=3)
