@@ -130,13 +130,15 @@ class HeatmapDistiller(TopdownPoseEstimator):
             w, h = self.teacher_input_size
             if tuple(inputs.shape[-2:]) != (h, w):
                 inputs = F.interpolate(inputs, size=(h, w), mode='bilinear', align_corners=False)
-        heatmaps = self.teacher.head.forward(self.teacher.extract_feat(inputs))
         if not self.teacher_flip:
-            return heatmaps
+            return self.teacher.head.forward(self.teacher.extract_feat(inputs))
         if flip_indices is None:
             raise ValueError('teacher_flip=True needs the flip_indices of the batch '
                              '(PackPoseInputs puts them in the data samples\' metainfo)')
-        mirrored = self.teacher.head.forward(self.teacher.extract_feat(inputs.flip(-1)))
+        # one forward for both views: the frozen teacher's eval-mode BN maps each sample alone
+        both = self.teacher.head.forward(
+            self.teacher.extract_feat(torch.cat([inputs, inputs.flip(-1)])))
+        heatmaps, mirrored = both.chunk(2)
         return (heatmaps + _flip_back(self.teacher.head, mirrored, flip_indices,
                                       self.teacher.test_cfg or {})) * 0.5
 
