@@ -24,7 +24,10 @@ def build_offline(cfg: Config):
 
 
 def encoders(cfg: Config):
-    return [t['encoder'] for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'GenerateTarget']
+    dataset = cfg.train_dataloader.dataset
+    while 'pipeline' not in dataset:  # a wrapper (RepeatDataset) holds the real one
+        dataset = dataset.dataset
+    return [t['encoder'] for t in dataset.pipeline if t['type'] == 'GenerateTarget']
 
 
 NUM_KEYPOINTS = dict(wflw=98, synthetic=98, embedded=98, deploy=98, **{'300w': 68},
