@@ -32,7 +32,11 @@ setup(
     license='Apache-2.0',
     packages=find_packages(exclude=('tests', 'tests.*', 'tools', 'configs')),
     include_package_data=True,
-    package_data={'popos': ['metainfo/*.py', 'configs/**/*.py']},
+    package_data={
+        'popos': ['metainfo/*.py'],
+        # shipped models: weights, their resolved configs and the index
+        'popos.weights': ['*.pth', '*.py', 'models.json'],
+    },
     python_requires='>=3.9',
     install_requires=parse_requirements('runtime.txt') + [
         'mmengine>=0.10.0,<1.0', 'mmpose>=1.3.0,<1.4', 'mmcv>=2.0.1,<2.2.0'

@@ -1,4 +1,5 @@
 """Shared test fixtures: repository paths and the real face samples from ../shared."""
+import os
 import os.path as osp
 
 import pytest
@@ -37,3 +38,7 @@ def tiny_wflw(tmp_path_factory) -> str:
     generate_dataset('wflw', out, num_train=8, num_test=4, image_size=96, seed=0, workers=1,
                      progress=False)
     return out
+
+
+# mmpose imports albumentations, whose 1.4 releases ask PyPI for updates on import
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')

@@ -4,6 +4,9 @@ import argparse
 import os
 import os.path as osp
 
+# albumentations 1.4 asks PyPI for a newer version on import; training runs offline
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
 import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook

@@ -1,4 +1,8 @@
-"""Image -> faces -> landmarks with any backend (PyTorch, onnxruntime, TFLite), in image px."""
+"""Crops -> landmarks in image px with an exported model (onnxruntime, TFLite) or PyTorch.
+
+Face detectors live in :mod:`popos.apis.detectors`; the user-facing entry point is
+:class:`popos.apis.FaceLandmarker`, which uses this predictor for the exported backends.
+"""
 import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -10,58 +14,6 @@ from mmengine import Config
 
 from .modules import HeatmapModel, decode_to_input_px
 from .runners import BackendRunner, TorchRunner, build_runner
-
-HAAR_CASCADE = 'haarcascade_frontalface_default.xml'
-
-
-def _cascade_classifier():
-    """``cv2.CascadeClassifier`` (OpenCV 4) or its OpenCV 5 home in contrib's xobjdetect."""
-    if hasattr(cv2, 'CascadeClassifier'):
-        return cv2.CascadeClassifier
-    xobj = getattr(cv2, 'xobjdetect', None)
-    if xobj is not None and hasattr(xobj, 'CascadeClassifier'):
-        return xobj.CascadeClassifier
-    return None
-
-
-class HaarFaceDetector:
-    """OpenCV's bundled frontal-face Haar cascade: offline, no weights to download.
-
-    OpenCV 5 dropped the cascade classifier and its XML files from the main package; there
-    pass ``cascade`` (an XML from OpenCV 4 / opencv_contrib) with a build that has it, or use
-    a box json / an mmdet detector instead.
-    """
-
-    def __init__(self, cascade: Optional[str] = None, min_size: int = 24) -> None:
-        classifier = _cascade_classifier()
-        if classifier is None:
-            raise RuntimeError(
-                f'OpenCV {cv2.__version__} has no CascadeClassifier (removed from the main '
-                'package in OpenCV 5): give face boxes with --boxes JSON, an mmdet detector '
-                'with --det-config/--det-checkpoint, or --whole-image for pre-cropped faces')
-        path = cascade or osp.join(getattr(getattr(cv2, 'data', None), 'haarcascades', ''),
-                                   HAAR_CASCADE)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'Haar cascade not found: {path} (pass --cascade XML)')
-        self.cascade = classifier(path)
-        if self.cascade.empty():
-            raise ValueError(f'cannot load the Haar cascade {path}')
-        self.min_size = min_size
-
-    def __call__(self, img: np.ndarray, name: str) -> np.ndarray:
-        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-        boxes = self.cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5,
-                                              minSize=(self.min_size, self.min_size))
-        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-        return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1)  # xyxy
-
-
-class WholeImage:
-    """The whole image is one face box (pre-cropped faces; mmdeploy's convention)."""
-
-    def __call__(self, img: np.ndarray, name: str) -> np.ndarray:
-        h, w = img.shape[:2]
-        return np.array([[0, 0, w, h]], np.float32)
 
 
 class JsonBoxes:
@@ -81,22 +33,6 @@ class JsonBoxes:
 
     def __call__(self, img: np.ndarray, name: str) -> np.ndarray:
         return np.asarray(self.boxes.get(osp.basename(name), []), np.float32).reshape(-1, 4)
-
-
-class MMDetFaceDetector:
-    """An mmdet config + checkpoint (boxes of every class above ``score_thr``)."""
-
-    def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
-                 score_thr: float = 0.5) -> None:
-        from mmdet.apis import inference_detector, init_detector
-        self.model = init_detector(config, checkpoint, device=device)
-        self.infer = inference_detector
-        self.score_thr = score_thr
-
-    def __call__(self, img: np.ndarray, name: str) -> np.ndarray:
-        pred = self.infer(self.model, img).pred_instances
-        keep = pred.scores > self.score_thr
-        return pred.bboxes[keep].cpu().numpy().astype(np.float32).reshape(-1, 4)
 
 
 class LandmarkPredictor:
@@ -134,20 +70,28 @@ class LandmarkPredictor:
                                       data_samples=[PoseDataSample() for _ in inputs]), False)
         return data['inputs'].float().numpy(), metas
 
+    def predict(self, img: np.ndarray, boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(N,4) xyxy boxes -> keypoints (N,K,2) in image px and scores (N,K)."""
+        if len(boxes) == 0:
+            return np.zeros((0, 0, 2), np.float32), np.zeros((0, 0), np.float32)
+        inputs, metas = self.crops(img, boxes)
+        outs = self.runner(inputs)
+        if outs[0].ndim == 4:  # heatmaps: decode with the model's codec
+            kpts, scores = decode_to_input_px(torch.from_numpy(outs[0]), self.codec)
+            kpts, scores = kpts.numpy(), scores.numpy()
+        else:  # decode in graph: keypoints (and scores when the graph has them)
+            kpts = outs[0]
+            scores = outs[1] if len(outs) > 1 else np.ones(kpts.shape[:2], np.float32)
+        size = np.asarray(self.input_size, np.float32)
+        kpts = np.stack([k / size * m['scale'] + m['center'] - 0.5 * m['scale']
+                         for k, m in zip(kpts, metas)])
+        return kpts.astype(np.float32), np.asarray(scores, np.float32).reshape(kpts.shape[:2])
+
     def __call__(self, img: np.ndarray, boxes: np.ndarray) -> List[np.ndarray]:
         """(N,4) xyxy boxes -> one (K,2) array per face, image px."""
         if len(boxes) == 0:
             return []
-        inputs, metas = self.crops(img, boxes)
-        outs = self.runner(inputs)
-        if outs[0].ndim == 4:  # heatmaps: decode with the model's codec
-            kpts, _ = decode_to_input_px(torch.from_numpy(outs[0]), self.codec)
-            kpts = kpts.numpy()
-        else:
-            kpts = outs[0]
-        size = np.asarray(self.input_size, np.float32)
-        return [k / size * m['scale'] + m['center'] - 0.5 * m['scale']
-                for k, m in zip(kpts, metas)]
+        return list(self.predict(img, boxes)[0])
 
 
 def build_predictor(model_cfg: Config, backend: str, model_file: Optional[str] = None,
@@ -167,16 +111,3 @@ def build_predictor(model_cfg: Config, backend: str, model_file: Optional[str] =
     else:
         raise ValueError(f"backend must be 'torch', 'onnxruntime' or 'tflite', got {backend!r}")
     return LandmarkPredictor(model_cfg, runner)
-
-
-def draw(img: np.ndarray, boxes: np.ndarray, faces: Sequence[np.ndarray]) -> np.ndarray:
-    """Boxes in green, landmarks in red."""
-    out = img.copy()
-    radius = max(1, int(round(max(img.shape[:2]) / 300)))
-    for box in boxes:
-        cv2.rectangle(out, tuple(int(v) for v in box[:2]), tuple(int(v) for v in box[2:]),
-                      (0, 255, 0), 1)
-    for pts in faces:
-        for x, y in pts:
-            cv2.circle(out, (int(round(x)), int(round(y))), radius, (0, 0, 255), -1)
-    return out

@@ -164,3 +164,10 @@ def test_flip_extrapolation_is_capped_on_noisy_tails_and_exact_just_outside():
     g = torch.exp(-((xs + 0.8) ** 2 + (ys - 3.0) ** 2) / (2 * sigma ** 2))[None, None]
     want = torch.exp(-((xs + 0.8 - 0.9) ** 2 + (ys - 3.0) ** 2) / (2 * sigma ** 2))[None, None]
     torch.testing.assert_close(shift_right_gaussian(g, 0.9, sigma), want, atol=1e-5, rtol=1e-4)
+
+
+def test_exact_flip_shift_without_codec_geometry_is_refused():
+    head = POPoSHead(in_channels=3, out_channels=2, deconv_out_channels=None,
+                     heatmap_size=(8, 8), flip_shift='exact').eval()
+    with pytest.raises(ValueError, match="needs a decoder with `sigma` and `input_size`"):
+        head.flip_back(torch.rand(1, 2, 8, 8), [1, 0], {})

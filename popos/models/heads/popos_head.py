@@ -99,10 +99,15 @@ class POPoSHead(HeatmapHead):
         """Heatmaps (B, K, H, W) of flipped images mirrored back and aligned, as in flip test."""
         mode = test_cfg.get('flip_shift', self.flip_shift)
         if mode == 'exact':
-            sigma = float(getattr(self.decoder, 'sigma', 2.0))
-            input_w = getattr(self.decoder, 'input_size', None)
-            input_w = input_w[0] if input_w else heatmaps_flip.shape[-1] * 4
-            return flip_heatmaps_exact(heatmaps_flip, flip_indices, input_w, sigma)
+            sigma = getattr(self.decoder, 'sigma', None)
+            input_size = getattr(self.decoder, 'input_size', None)
+            if sigma is None or not input_size:
+                # the exact shift depends on both; guessing them shifts every flipped map
+                raise ValueError(
+                    "flip_shift='exact' needs a decoder with `sigma` and `input_size` (e.g. "
+                    f'POPoSHeatmap); this head has {type(self.decoder).__name__}. Set '
+                    "test_cfg.flip_shift='mmpose' or give the head a heatmap codec")
+            return flip_heatmaps_exact(heatmaps_flip, flip_indices, input_size[0], float(sigma))
         return flip_heatmaps(heatmaps_flip, flip_mode='heatmap', flip_indices=flip_indices,
                              shift_heatmap=(mode == 'mmpose'))
 
