@@ -8,9 +8,10 @@ from .utils.version_check import check_dependencies
 
 check_dependencies()
 
-from .utils.checkpoint import install_safe_loading  # noqa: E402
+from .utils.checkpoint import allow_mmengine_checkpoints  # noqa: E402
 
-install_safe_loading()
+# Additive only: torch's weights_only allow-list gains the types mmengine checkpoints hold.
+allow_mmengine_checkpoints()
 
 from . import codecs, datasets, embedded, evaluation, models  # noqa: E402,F401
 

@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import popos  # noqa: F401
+from popos.utils import install_safe_loading
 from popos.utils.launch import apply_common_args
 
 
@@ -110,6 +111,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    install_safe_loading()  # weights_only=True for every checkpoint this run loads
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
 

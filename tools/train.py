@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import popos  # noqa: F401  (registers popos even if a config forgets custom_imports)
+from popos.utils import install_safe_loading
 from popos.utils.launch import apply_common_args
 
 
@@ -139,6 +140,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    install_safe_loading()  # weights_only=True for every checkpoint this run loads
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
 

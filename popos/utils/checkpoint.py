@@ -2,9 +2,9 @@
 
 mmengine 0.10.x checkpoints carry a few non-tensor objects (the message hub's
 ``HistoryBuffer``, its statistic methods and numpy arrays/scalars). Instead of disabling torch's safe unpickler
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), popos allow-lists exactly those types and routes
-mmengine's local-file loader through ``weights_only=True``; anything else in a pickle is
-refused with :class:`UnsafeCheckpointError`.
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), popos allow-lists exactly those types (on import, additively);
+its tools also route mmengine's local-file loader through ``weights_only=True``, where anything
+else in a pickle is refused with :class:`UnsafeCheckpointError`.
 """
 import collections
 import os.path as osp
@@ -82,8 +82,22 @@ def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
     return safe_torch_load(filename, map_location=map_location)
 
 
-def install_safe_loading() -> Callable:
-    """Allow-list mmengine's types and make mmengine's local loader use ``weights_only=True``."""
+def allow_mmengine_checkpoints() -> None:
+    """Add mmengine's checkpoint types to torch's ``weights_only`` allow-list (additive only).
+
+    ``import popos`` calls this: torch >= 2.6 already loads with ``weights_only=True`` by
+    default, and with these types allowed mmengine's own loader opens its own checkpoints.
+    """
     torch.serialization.add_safe_globals(mmengine_safe_globals())
+
+
+def install_safe_loading() -> Callable:
+    """Route mmengine's local-file loader through :func:`safe_torch_load` (``weights_only=True``).
+
+    Called by popos' own tools (``tools/train.py``, ``tools/test.py``), not on import: it replaces
+    mmengine's loader for the process, forcing ``weights_only=True`` even where torch's default
+    was changed, and names the offending type when a file is refused.
+    """
+    allow_mmengine_checkpoints()
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
     return _load_from_local

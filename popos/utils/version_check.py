@@ -10,7 +10,7 @@ REQUIRED = (
 
 
 def check_dependencies() -> None:
-    """Assert the installed mmcv/mmengine/mmpose fall in the supported ranges."""
+    """Raise an ImportError that says the fix when mmcv/mmengine/mmpose are out of range."""
     import importlib
     for name, low, high in REQUIRED:
         try:
@@ -21,6 +21,6 @@ def check_dependencies() -> None:
                 '`make install` (see docs/get_started.md)') from exc
         version = digit_version(module.__version__)
         if not digit_version(low) <= version < digit_version(high):
-            raise AssertionError(
-                f'{name}=={module.__version__} is used but incompatible with popos. '
-                f'Please install {name}>={low},<{high} (`make install` does).')
+            raise ImportError(
+                f'{name}=={module.__version__} is installed but popos needs {name}>={low},<{high}: '
+                f'`pip install "{name}>={low},<{high}"` (`make install` pins the whole stack)')

@@ -9,8 +9,8 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner, load_checkpoint
 from torch.utils.data import Dataset
 
-import popos  # noqa: F401  (installs safe loading)
-from popos.utils import UnsafeCheckpointError
+import popos  # noqa: F401  (allow-lists mmengine's checkpoint types)
+from popos.utils import UnsafeCheckpointError, install_safe_loading
 
 
 class ToyModel(BaseModel):
@@ -72,9 +72,22 @@ def test_runner_checkpoint_loads_and_resumes_weights_only(tmp_path, monkeypatch)
     assert osp.isfile(osp.join(tmp_path, 'iter_4.pth'))
 
 
-def test_arbitrary_pickled_object_is_refused(tmp_path):
+def test_import_leaves_mmengine_loader_alone_and_foreign_pickles_are_refused(tmp_path):
+    import pickle
+    import subprocess
+    import sys
     bad = osp.join(tmp_path, 'evil.pth')
     torch.save(dict(state_dict=ToyModel().state_dict(), meta=dict(payload=Evil())), bad)
+    code = ('import popos\n'
+            'from mmengine.runner.checkpoint import CheckpointLoader\n'
+            'print(CheckpointLoader._schemes[""].__module__)\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == 'mmengine.runner.checkpoint', out.stderr
+    # mmengine's own loader (torch's weights_only default) refuses it ...
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(bad, weights_only=True)
+    # ... and popos' tools' stricter loader names the problem
+    install_safe_loading()
     with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
         load_checkpoint(ToyModel(), bad, map_location='cpu')
 

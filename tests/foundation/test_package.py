@@ -46,5 +46,5 @@ def test_version_check_message(monkeypatch):
     import mmpose
     from popos.utils import check_dependencies
     monkeypatch.setattr(mmpose, '__version__', '1.0.0')
-    with pytest.raises(AssertionError, match=r'mmpose==1.0.0 is used but incompatible'):
+    with pytest.raises(ImportError, match=r'mmpose==1.0.0 is installed but popos needs'):
         check_dependencies()

@@ -7,8 +7,8 @@ transform. The clip has a still part (the face only trembles by < 0.5 px) and a 
 
 - jitter: std over the still frames of the landmark error (px and % of the inter-ocular
   distance), averaged over landmarks and axes;
-- lag: on the moving frames, the mean error along the motion direction divided by the speed
-  (frames behind the truth; 0 for raw predictions up to their own bias).
+- lag: on the moving frames, the mean error along the motion direction (minus the still part's
+  mean error, i.e. the model's own bias on this face) divided by the speed: frames behind.
 
     python tools/analysis/benchmark_smoothing.py --data-root data/300w --frames 90
 """
@@ -65,8 +65,9 @@ def summarise(err, num_still, speed, iod):
     still, move = err[:num_still], err[num_still:]
     jitter = float(np.nanmean(np.nanstd(still, axis=0)))
     direction = np.array([1, 1]) / np.sqrt(2)
-    # skip the first frames of the drift, where a filter is still catching up
-    along = np.nanmean(move[5:] @ direction)
+    # relative to the still part's own bias; the first frames of the drift are the filter
+    # catching up, not its steady lag
+    along = np.nanmean(move[5:] @ direction) - np.nanmean(still @ direction)
     return dict(jitter_px=jitter, jitter_pct=jitter / iod * 100,
                 lag_frames=float(-along / speed), missed=int(np.isnan(err[:, 0, 0]).sum()))
 

@@ -109,6 +109,8 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/300w')
     parser.add_argument('--sizes', type=int, nargs='+', default=[32, 16, 8, 4])
     parser.add_argument('--epoch', type=int, default=60)
+    parser.add_argument('--heads', nargs='+', default=['popos', 'dark'],
+                        help='run-dir prefixes; any name but dark is tested as a POPoS model')
     parser.add_argument('--repeats', type=int, default=100, help='latency repetitions')
     parser.add_argument('--skip-cost', action='store_true',
                         help='only run (and cache) the tests; no params/GFLOPs/latency')
@@ -118,7 +120,8 @@ def main() -> None:
     args = parser.parse_args()
     rows, csvs = {}, {}
     for size in args.sizes:
-        for head, variants in VARIANTS.items():
+        for head in args.heads:
+            variants = VARIANTS['dark' if head == 'dark' else 'popos']
             run = osp.join(args.work_dir, f'{head}_hm{size}')
             ckpt = osp.join(run, f'epoch_{args.epoch}.pth')
             if not osp.isfile(ckpt):
@@ -142,12 +145,13 @@ def main() -> None:
             first = coco['annotations'][0]
             img = next(i for i in coco['images'] if i['id'] == first['image_id'])
             x, y, w, h = first['bbox']
-            rows[size][head + ' cost'] = cost(
+            rows[size][('dark' if head == 'dark' else 'popos') + ' cost'] = cost(
                 cfg, ckpt, osp.join(tcfg.test_dataloader.dataset.data_root, 'images',
                                     img['file_name']), [x, y, x + w, y + h], args.repeats)
     if args.skip_cost:
         return
-    with open(osp.join(args.work_dir, 'table.json'), 'w', encoding='utf-8') as f:
+    with open(osp.join(args.work_dir, f"table_{'_'.join(args.heads)}.json"), 'w',
+              encoding='utf-8') as f:
         json.dump({str(k): v for k, v in rows.items()}, f, indent=1)
     md = markdown(rows)
     print(md)
