@@ -3,8 +3,8 @@ backend_args = dict(backend='local')
 codec = dict(
     decode_mode='popos',
     heatmap_size=(
-        8,
-        8,
+        16,
+        16,
     ),
     input_size=(
         128,
@@ -947,7 +947,7 @@ env_cfg = dict(
 face300w_test_subsets = dict(
     challenge='data/300w/annotations/face_landmarks_300w_valid_challenge.json',
     common='data/300w/annotations/face_landmarks_300w_valid_common.json')
-heatmap_size = 8
+heatmap_size = 16
 launcher = 'none'
 load_from = None
 log_level = 'INFO'
@@ -1006,7 +1006,7 @@ model = dict(
                 ),
                 num_modules=1),
             upsample=dict(align_corners=False, mode='bilinear')),
-        heatmap_size=8,
+        heatmap_size=16,
         in_channels=3,
         init_cfg=None,
         input_size=128,
@@ -1030,8 +1030,8 @@ model = dict(
         decoder=dict(
             decode_mode='popos',
             heatmap_size=(
-                8,
-                8,
+                16,
+                16,
             ),
             input_size=(
                 128,
@@ -1114,8 +1114,8 @@ train_dataloader = dict(
                     0.8,
                     1.25,
                 ),
-                shift_factor=0.08,
-                shift_prob=0.5,
+                shift_factor=0.16,
+                shift_prob=1.0,
                 type='RandomBBoxTransform'),
             dict(input_size=(
                 128,
@@ -1147,8 +1147,8 @@ train_dataloader = dict(
                 encoder=dict(
                     decode_mode='popos',
                     heatmap_size=(
-                        8,
-                        8,
+                        16,
+                        16,
                     ),
                     input_size=(
                         128,
@@ -1173,8 +1173,8 @@ train_pipeline = [
             0.8,
             1.25,
         ),
-        shift_factor=0.08,
-        shift_prob=0.5,
+        shift_factor=0.16,
+        shift_prob=1.0,
         type='RandomBBoxTransform'),
     dict(input_size=(
         128,
@@ -1206,8 +1206,8 @@ train_pipeline = [
         encoder=dict(
             decode_mode='popos',
             heatmap_size=(
-                8,
-                8,
+                16,
+                16,
             ),
             input_size=(
                 128,
@@ -1263,4 +1263,4 @@ visualizer = dict(
     vis_backends=[
         dict(type='LocalVisBackend'),
     ])
-work_dir = 'work_dirs/300w/popos_hm8'
+work_dir = 'work_dirs/300w/popos-boxjitter_hm16'
