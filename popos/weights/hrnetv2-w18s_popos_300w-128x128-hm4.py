@@ -1065,7 +1065,7 @@ param_scheduler = [
         ],
         type='MultiStepLR'),
 ]
-resume = True
+resume = False
 test_cfg = dict()
 test_dataloader = dict(
     batch_size=32,
@@ -1263,4 +1263,3 @@ visualizer = dict(
     vis_backends=[
         dict(type='LocalVisBackend'),
     ])
-work_dir = 'work_dirs/300w/popos_hm4'

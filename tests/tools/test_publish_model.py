@@ -32,6 +32,7 @@ def test_published_checkpoint_is_weights_only_and_predicts_the_same(tmp_path):
 
     pub_cfg = Config.fromfile(tmp_path / 'toy.py')
     assert pub_cfg.model.backbone.init_cfg is None and pub_cfg.codec == cfg.codec
+    assert pub_cfg.resume is False and 'work_dir' not in pub_cfg
     reloaded = MODELS.build(pub_cfg.model).eval()
     load_checkpoint(reloaded, str(tmp_path / 'toy.pth'), map_location='cpu', strict=True)
     x = torch.rand(2, 3, 128, 128)

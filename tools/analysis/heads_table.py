@@ -153,7 +153,7 @@ def main() -> None:
     with open(osp.join(args.work_dir, f"table_{'_'.join(args.heads)}.json"), 'w',
               encoding='utf-8') as f:
         json.dump({str(k): v for k, v in rows.items()}, f, indent=1)
-    md = markdown(rows)
+    md = compact_markdown(rows) + '\n' + markdown(rows)
     print(md)
     if args.out_md:
         with open(args.out_md, 'w', encoding='utf-8') as f:
@@ -177,6 +177,29 @@ def markdown(rows: Dict[int, Dict]) -> str:
                 f"| {size}×{size} | {method} | {r['NME']:.2f} | {r['FR@0.1']:.1f} | "
                 f"{r['AUC@0.1']:.1f} | {nf['NME']:.2f} | {c.get('params_m', float('nan')):.2f} | "
                 f"{c.get('gflops', float('nan')):.3f} | {c.get('ms', float('nan')):.1f} |")
+    return '\n'.join(lines) + '\n'
+
+
+def compact_markdown(rows: Dict[int, Dict]) -> str:
+    """One row per heatmap size: NME (flip) of the three decoders, the ratios, the cost."""
+    def nme(row, key):
+        return f"{row[key]['NME']:.2f}" if key in row else '—'
+
+    ref_size = max(s for s in rows if 'DARK' in rows[s]) if any('DARK' in r for r in
+                                                                 rows.values()) else None
+    ref = rows[ref_size]['DARK']['NME'] if ref_size else None
+    lines = ['| heatmap | DARK | KeyPosS | POPoS | POPoS / DARK | POPoS / DARK '
+             f'{ref_size}×{ref_size} | params (M) | GFLOPs | ms / face |', '|---' * 9 + '|']
+    for size in sorted(rows, reverse=True):
+        row = rows[size]
+        ratio = (f"{row['POPoS']['NME'] / row['DARK']['NME']:.2f}"
+                 if 'POPoS' in row and 'DARK' in row else '—')
+        to_ref = f"{row['POPoS']['NME'] / ref:.2f}" if 'POPoS' in row and ref else '—'
+        c = row.get('popos cost') or row.get('dark cost') or {}
+        lines.append(f"| {size}×{size} | {nme(row, 'DARK')} | {nme(row, 'KeyPosS')} | "
+                     f"{nme(row, 'POPoS')} | {ratio} | {to_ref} | "
+                     f"{c.get('params_m', float('nan')):.2f} | {c.get('gflops', float('nan')):.3f} "
+                     f"| {c.get('ms', float('nan')):.1f} |")
     return '\n'.join(lines) + '\n'
 
 

@@ -38,6 +38,8 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg.model.backbone.init_cfg = None
     cfg.load_from = None
+    cfg.resume = False  # a shipped model is loaded, never resumed (no optimizer state)
+    cfg.pop('work_dir', None)
     meta = dict(name=args.name, config=args.name + '.py',
                 heatmap_size=[int(v) for v in cfg.codec.heatmap_size],
                 input_size=[int(v) for v in cfg.codec.input_size],
