@@ -22,3 +22,4 @@ def test_tables_report_ratios_to_dark_at_the_same_and_the_largest_size():
     assert '| 8×8 | 10.00 | 6.50 | 6.00 | 0.60 | 1.50 | 1.96 | 0.086 | 9.5 |' in compact[3]
     full = markdown(rows)
     assert '| 8×8 | POPoS | 6.00 | 1.0 | 50.0 | 6.20 | 1.96 | 0.086 | 9.5 |' in full
+    assert '| 8×8 | KeyPosS | 6.50 | 1.0 | 50.0 | 6.60 | 1.96 | 0.086 | — |' in full
