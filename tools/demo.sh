@@ -63,5 +63,7 @@ img = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
 faces = FaceLandmarker('default')(img)
 path = os.path.join(out, 'astronaut_landmarks.jpg')
 cv2.imwrite(path, draw_faces(img, faces))
-print(f'real photo (scikit-image astronaut): {len(faces)} face(s), shipped default model -> {path}')
+scores = ', '.join(f"{f['bbox_score']:.2f}" for f in faces)
+print(f'real photo (scikit-image astronaut): {len(faces)} face box(es), dlib scores {scores}; '
+      f'shipped default model -> {path}')
 PYEOF
