@@ -3,7 +3,8 @@
     python tools/run_model.py images.txt out/                     # shipped default model, dlib
     python tools/run_model.py images.txt out/ --layout 51 --draw
     python tools/run_model.py images.txt out/ --model-cfg CFG --checkpoint CKPT.pth
-    python tools/run_model.py images.txt out/ --model-cfg CFG --backend tflite --model W/end2end.tflite
+    python tools/run_model.py images.txt out/ --model-cfg CFG --backend tflite \\
+        --model W/end2end.tflite
 
 ``images.txt`` holds one path per line (relative paths are relative to the list). For every
 image that could be read, ``<stem>.pts`` is written (one block per face, largest first; an

@@ -5,9 +5,8 @@ Face detectors live in :mod:`popos.apis.detectors`; the user-facing entry point 
 """
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 import torch
 from mmengine import Config

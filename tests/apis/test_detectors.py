@@ -1,4 +1,4 @@
-"""The offline face detectors find the real sample faces; calibrated boxes match the landmark box."""
+"""The offline face detectors find real faces; calibrated boxes match the landmark box."""
 import json
 import os.path as osp
 

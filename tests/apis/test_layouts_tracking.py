@@ -1,4 +1,4 @@
-"""Layout conversion, One-Euro smoothing and the box-overlap tracker, against direct computations."""
+"""Layout conversion, One-Euro smoothing and the IoU tracker against direct computations."""
 import math
 
 import numpy as np

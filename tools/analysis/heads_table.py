@@ -8,7 +8,7 @@ parameters, GFLOPs and the one-thread CPU latency of one face through
 markdown table, a json and the CED of DARK vs POPoS at one size.
 
     python tools/analysis/heads_table.py --work-dir work_dirs/300w --sizes 32 16 8 4 \\
-        --epoch 60 --out-md docs/real_faces_table.md --ced-size 8 --ced-png docs/images/real_ced_hm8.png
+        --epoch 20 --out-md table.md --ced-size 8 --ced-png docs/images/real_ced_hm8.png
 """
 import argparse
 import csv
