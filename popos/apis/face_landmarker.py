@@ -18,11 +18,11 @@ def read_image(img: ImageLike) -> np.ndarray:
         path = str(img)
         if not osp.isfile(path):
             raise FileNotFoundError(f'image not found: {path}')
-        arr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        # IMREAD_COLOR applies the EXIF orientation (phone photos) and gives 8-bit BGR
+        arr = cv2.imread(path, cv2.IMREAD_COLOR)
         if arr is None:
             raise ValueError(f'cannot read image {path}: not an image OpenCV can decode')
-        if arr.dtype == np.uint16:
-            arr = (arr >> 8).astype(np.uint8)
+        return arr
     else:
         arr = np.asarray(img)
     if arr.dtype != np.uint8:
