@@ -6,73 +6,10 @@
 # non-commercial research, and so are weights trained with this config.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/adam-60e.py',
-    '../_base_/datasets/300w.py'
+    '../_base_/datasets/300w.py', '../_base_/models/td-hm_hrnetv2-w18s_popos-128x128-hm8.py'
 ]
 
-heatmap_size = 8
-codec = dict(
-    type='POPoSHeatmap',
-    input_size=(128, 128),
-    heatmap_size=(8, 8),
-    sigma=1.5,
-    decode_mode='popos')
-
-model = dict(
-    type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
-    backbone=dict(
-        type='POPoSHRNet',
-        heatmap_size=8,
-        input_size=128,
-        in_channels=3,
-        extra=dict(
-            stage1=dict(
-                num_modules=1,
-                num_branches=1,
-                block='BOTTLENECK',
-                num_blocks=(2, ),
-                num_channels=(32, )),
-            stage2=dict(
-                num_modules=1,
-                num_branches=2,
-                block='BASIC',
-                num_blocks=(2, 2),
-                num_channels=(18, 36)),
-            stage3=dict(
-                num_modules=1,
-                num_branches=3,
-                block='BASIC',
-                num_blocks=(2, 2, 2),
-                num_channels=(18, 36, 72)),
-            stage4=dict(
-                num_modules=1,
-                num_branches=4,
-                block='BASIC',
-                num_blocks=(2, 2, 2, 2),
-                num_channels=(18, 36, 72, 144),
-                multiscale_output=True),
-            upsample=dict(mode='bilinear', align_corners=False)),
-        # trained from scratch: no ImageNet weights are downloaded
-        init_cfg=None),
-    neck=dict(type='FeatureMapProcessor', concat=True),
-    head=dict(
-        type='POPoSHead',
-        in_channels=270,
-        out_channels=68,
-        deconv_out_channels=None,
-        conv_out_channels=(270, ),
-        conv_kernel_sizes=(1, ),
-        loss=dict(
-            type='MultilaterationAnchorLoss',
-            anchor_weight=1.0,
-            mse_weight=1.0,
-            use_target_weight=True),
-        decoder=codec),
-    test_cfg=dict(flip_test=True, flip_mode='heatmap', flip_shift='exact'))
+model = dict(head=dict(out_channels=68))
 
 # mmpose's face recipe for real photos: flip with the 68-point pairs, box shift/scale/rotation
 # (so detector boxes work, not only boxes from the landmarks), photometric distortion,
@@ -87,7 +24,7 @@ train_pipeline = [
         shift_prob=0.5,
         scale_factor=(0.8, 1.25),
         rotate_factor=30),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='TopdownAffine', input_size={{_base_.codec.input_size}}),
     dict(type='PhotometricDistortion', hue_delta=6),
     dict(
         type='Albumentation',
@@ -101,13 +38,7 @@ train_pipeline = [
                 hole_width_range=(20, 38),
                 p=0.3),
         ]),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder={{_base_.codec}}),
     dict(type='PackPoseInputs')
 ]
 
@@ -120,7 +51,7 @@ val_dataloader = dict(
     batch_size=32,
     num_workers=1,
     persistent_workers=True,
-    dataset=dict(pipeline=val_pipeline))
+    dataset=dict(pipeline={{_base_.val_pipeline}}))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(

@@ -55,9 +55,10 @@ def box_ratios(det: np.ndarray, gt: np.ndarray) -> np.ndarray:
 
 
 def nme(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Inter-ocular NME in % (outer eye corners 36, 45)."""
-    return float(np.linalg.norm(pred - gt, axis=1).mean()
-                 / np.linalg.norm(gt[36] - gt[45]) * 100)
+    """Inter-ocular NME in % (outer eye corners 36, 45), as FaceLandmarkMetric computes it."""
+    from popos.evaluation.functional import eye_distance, normalised_errors
+    norm = eye_distance(gt[None], [36], [45])
+    return float(normalised_errors(pred[None], gt[None], norm).mean() * 100)
 
 
 def main() -> int:
