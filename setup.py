@@ -35,7 +35,7 @@ setup(
     package_data={
         'popos': ['metainfo/*.py'],
         # shipped models: weights, their resolved configs and the index
-        'popos.weights': ['*.pth', '*.py', 'models.json'],
+        'popos.weights': ['*.pth', '*.py', '*.tflite', '*.onnx', 'models.json'],
     },
     python_requires='>=3.9',
     install_requires=parse_requirements('runtime.txt') + [

@@ -1,14 +1,14 @@
 """Prune a trained POPoS model to a FLOPs ratio with Torch-Pruning, then fine-tune it.
 
     python tools/prune.py CONFIG CHECKPOINT --target-flops-ratio 0.5 --work-dir W \
-        [--finetune-epochs N] [--round-to 8] [--cfg-options k=v ...]
+        [--finetune-epochs N | --finetune-iters N] [--round-to 8] [--cfg-options k=v ...]
 
 Writes to W:
     pruned_config.py   the model config with the pruned channel numbers (``channel_spec``):
                        ``MODELS.build`` rebuilds the architecture, no pickled modules
     pruned.pth         the pruned weights before fine-tuning (a plain state-dict checkpoint)
     prune.json         MACs/params before and after (Torch-Pruning and mmengine counts)
-    epoch_*.pth / best_NME_*.pth   from the fine-tuning run (mmengine runner), if N > 0
+    epoch_*.pth / iter_*.pth       from the fine-tuning run (mmengine runner), if N > 0
 
 ``tools/test.py W/pruned_config.py W/<ckpt>.pth`` and ``tools/deploy.py ... W/pruned_config.py
 W/<ckpt>.pth`` then work as for any config.
@@ -31,6 +31,8 @@ def parse_args() -> argparse.Namespace:
                         help='pruned MACs / original MACs (0 < r < 1)')
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--finetune-epochs', type=int, default=0)
+    parser.add_argument('--finetune-iters', type=int, default=0,
+                        help='fine-tune by iterations instead (iteration-based configs)')
     parser.add_argument('--finetune-lr-factor', type=float, default=0.5,
                         help='fine-tuning starts at this x the config lr (cosine to 0)')
     parser.add_argument('--steps', type=int, default=50, help='iterative pruning steps')
@@ -40,12 +42,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def finetune_config(cfg, work_dir: str, epochs: int, lr_factor: float):
-    """The pruned config set up to fine-tune from ``pruned.pth`` for ``epochs`` epochs."""
+def finetune_config(cfg, work_dir: str, epochs: int, lr_factor: float, iters: int = 0):
+    """The pruned config set up to fine-tune from ``pruned.pth`` for ``epochs`` epochs
+    (or ``iters`` iterations)."""
     cfg = cfg.copy()
     cfg.work_dir = work_dir
     cfg.load_from = osp.join(work_dir, 'pruned.pth')
     cfg.resume = False
+    if iters > 0:
+        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
+        cfg.optim_wrapper.optimizer.lr = cfg.optim_wrapper.optimizer.lr * lr_factor
+        cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=iters, by_epoch=False,
+                                    begin=0, end=iters, eta_min=0.0)]
+        cfg.default_hooks.checkpoint.update(by_epoch=False, interval=iters, save_best=None)
+        cfg.log_processor = dict(by_epoch=False)
+        return cfg
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs,
                          val_interval=max(1, min(epochs, cfg.train_cfg.get('val_interval', 1))))
     cfg.optim_wrapper.optimizer.lr = cfg.optim_wrapper.optimizer.lr * lr_factor
@@ -114,11 +125,12 @@ def main() -> None:
     print(f'pruned in {info["steps"]} steps: GFLOPs {info["mmengine_before"]["gflops"]:.4f} -> '
           f'{info["mmengine_after"]["gflops"]:.4f} ({info["ratio"]:.2%} of the MACs), params '
           f'{info["params_before"] / 1e6:.3f} M -> {info["params_after"] / 1e6:.3f} M')
-    if args.finetune_epochs > 0:
+    if args.finetune_epochs > 0 or args.finetune_iters > 0:
         runner = Runner.from_cfg(finetune_config(Config.fromfile(cfg_path), args.work_dir,
-                                                 args.finetune_epochs, args.finetune_lr_factor))
+                                                 args.finetune_epochs, args.finetune_lr_factor,
+                                                 args.finetune_iters))
         runner.train()
-        info['finetuned_epochs'] = args.finetune_epochs
+        info['finetuned'] = dict(epochs=args.finetune_epochs, iters=args.finetune_iters)
     with open(osp.join(args.work_dir, 'prune.json'), 'w') as f:
         json.dump(info, f, indent=2, default=str)
     print(f'config: {cfg_path}\ncheckpoint: {ckpt_path}')

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .detectors import FaceDetector, build_detector
-from .layouts import layout_indices
+from .layouts import convert_layout, convert_scores, layout_matrix
 
 ImageLike = Union[str, np.ndarray]
 BACKENDS = ('torch', 'onnxruntime', 'tflite')
@@ -56,15 +56,18 @@ class FaceLandmarker:
     """Detect faces, crop each with mmpose's test pipeline and decode its heatmaps with POPoS.
 
     Args:
-        model: ``'default'`` (the shipped 68-point model), ``'small'``, a shipped model name
+        model: ``'default'`` (the shipped 68-point model), ``'small'``, ``'tiny'`` (the
+            embedded model, also as int8 TFLite and ONNX), a shipped model name
             (:func:`popos.weights.list_models`) or a model config path.
         weights: checkpoint for ``backend='torch'`` (default: the shipped one), or the
-            ``.onnx`` / ``.tflite`` file for the other backends.
+            ``.onnx`` / ``.tflite`` file for the other backends (default: the shipped model's
+            export, e.g. ``FaceLandmarker('tiny', backend='tflite')``).
         detector: ``'dlib'`` (HOG, offline), ``'haar'``, ``(det_config, det_checkpoint)``
             of an mmdet detector, or a :class:`~popos.apis.detectors.FaceDetector`.
         device: torch device for the landmark model (and an mmdet detector).
         backend: ``'torch'``, ``'onnxruntime'`` or ``'tflite'``.
-        layout: convert the landmarks to another markup (``'68'``, ``'51'``).
+        layout: convert the landmarks to another markup (``'68'``, ``'51'``, ``'5'``: eye
+            centres, nose tip, mouth corners).
         flip_test: average with the mirrored crop (2x the network cost, a little more accurate).
 
     Calling it returns one dict per face, largest face first: ``bbox`` (4,) xyxy,
@@ -79,6 +82,12 @@ class FaceLandmarker:
             raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
         config, checkpoint, self.model_info = resolve_model(
             model, weights if backend == 'torch' else None, need_checkpoint=backend == 'torch')
+        if backend != 'torch' and weights is None and self.model_info:
+            weights = self.model_info['exports'].get(backend)
+            if weights is None:
+                raise ValueError(f'shipped model {self.model_info["name"]!r} has no {backend} '
+                                 f'export (it has: {", ".join(self.model_info["exports"]) or "none"}'
+                                 f'); export one with tools/deploy.py and pass weights=FILE')
         self.backend = backend
         self.detector = build_detector(detector, device) if detector is not None else None
         if backend == 'torch':
@@ -101,7 +110,8 @@ class FaceLandmarker:
             self.num_keypoints = int(cfg.model.head.out_channels)
         self.config = config
         self.layout = layout
-        self._keep = None if layout is None else layout_indices(self.num_keypoints, layout)
+        if layout is not None:  # fail here, not on the first image
+            layout_matrix(self.num_keypoints, layout)
 
     def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """BGR image -> (detector boxes, scores, landmark-model boxes), largest face first."""
@@ -152,7 +162,8 @@ class FaceLandmarker:
                                  f'{boxes.tolist()}')
             scores, model_boxes = np.ones(len(boxes), np.float32), boxes
         kpts, kpt_scores = self.predict_boxes(image, model_boxes)
-        if self._keep is not None:
-            kpts, kpt_scores = kpts[:, self._keep], kpt_scores[:, self._keep]
+        if self.layout is not None:
+            kpts = convert_layout(kpts, self.layout)
+            kpt_scores = convert_scores(kpt_scores, self.layout)
         return [dict(bbox=boxes[i], bbox_score=float(scores[i]), keypoints=kpts[i],
                      keypoint_scores=kpt_scores[i]) for i in range(len(boxes))]

@@ -45,29 +45,42 @@ class LandmarkPredictor:
 
     def __init__(self, model_cfg: Config, runner: BackendRunner, padding: float = 1.25) -> None:
         from mmengine.registry import init_default_scope
-        from mmpose.registry import KEYPOINT_CODECS, MODELS, TRANSFORMS
+        from mmpose.registry import KEYPOINT_CODECS
         init_default_scope('mmpose')
         codec = model_cfg.codec[-1] if isinstance(model_cfg.codec, list) else model_cfg.codec
         self.codec = KEYPOINT_CODECS.build(codec)
         self.input_size = tuple(int(v) for v in self.codec.input_size)
-        self.crop = [TRANSFORMS.build(dict(type='GetBBoxCenterScale', padding=padding)),
-                     TRANSFORMS.build(dict(type='TopdownAffine', input_size=self.input_size))]
-        self.preprocessor = MODELS.build(model_cfg.model.data_preprocessor)
+        self.padding = padding
+        pre = model_cfg.model.data_preprocessor
+        self._rgb = bool(pre.get('bgr_to_rgb', False))
+        self._mean = np.asarray(pre.get('mean', (0., 0., 0.)), np.float32)
+        self._std = np.asarray(pre.get('std', (1., 1., 1.)), np.float32)
         self.runner = runner
 
     def crops(self, img: np.ndarray, boxes: np.ndarray) -> Tuple[np.ndarray, List[dict]]:
-        inputs, metas = [], []
-        for box in boxes:
-            res = dict(img=img.copy(), bbox=box[None].astype(np.float32),
-                       bbox_score=np.ones(1, np.float32))
-            for t in self.crop:
-                res = t(res)
-            inputs.append(torch.from_numpy(res['img'].transpose(2, 0, 1).copy()))
-            metas.append(dict(center=res['input_center'], scale=res['input_scale']))
-        from mmpose.structures import PoseDataSample
-        data = self.preprocessor(dict(inputs=inputs,
-                                      data_samples=[PoseDataSample() for _ in inputs]), False)
-        return data['inputs'].float().numpy(), metas
+        """BGR image + (N, 4) xyxy boxes -> normalised (N, 3, H, W) float32 crops and metas.
+
+        The arithmetic of mmpose's ``GetBBoxCenterScale`` + ``TopdownAffine`` + the data
+        preprocessor (mmpose's own helpers for the box and the warp matrix), without their
+        per-face dict copies: one ``warpAffine`` of the shared image per face.
+        """
+        import cv2
+        from mmpose.datasets.transforms import TopdownAffine
+        from mmpose.structures.bbox import bbox_xyxy2cs, get_warp_matrix
+        w, h = self.input_size
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        centers, scales = bbox_xyxy2cs(boxes, padding=self.padding)
+        scales = TopdownAffine._fix_aspect_ratio(scales, aspect_ratio=w / h)
+        out = np.empty((len(boxes), 3, h, w), np.float32)
+        metas = []
+        for i, (center, scale) in enumerate(zip(centers, scales)):
+            mat = get_warp_matrix(center, scale, 0., output_size=(w, h))
+            crop = cv2.warpAffine(img, mat, (w, h), flags=cv2.INTER_LINEAR)
+            if self._rgb:
+                crop = crop[..., ::-1]
+            out[i] = ((crop - self._mean) / self._std).transpose(2, 0, 1)
+            metas.append(dict(center=center, scale=scale))
+        return out, metas
 
     def predict(self, img: np.ndarray, boxes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(N,4) xyxy boxes -> keypoints (N,K,2) in image px and scores (N,K)."""

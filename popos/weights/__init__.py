@@ -1,8 +1,9 @@
 """Trained models shipped inside the package: a name resolves to a config and a checkpoint.
 
 ``models.json`` (next to this file) is the index: for every model its config, checkpoint,
-keypoint layout, data, terms of use and the numbers measured on held-out faces; ``aliases``
-maps the stable names users type (``'default'``, ``'small'``) to a model name. The
+keypoint layout, data, terms of use, the numbers measured on held-out faces and, for models
+made for devices, ``exports`` (backend -> exported file: ``onnxruntime``, ``tflite``); ``aliases``
+maps the stable names users type (``'default'``, ``'small'``, ``'tiny'``) to a model name. The
 checkpoints hold only the model's ``state_dict`` (fp16 tensors) and plain metadata, so
 ``torch.load(path, weights_only=True)`` opens them with no allow-list.
 """
@@ -44,11 +45,15 @@ def get_model_info(name: str) -> Dict:
         known = sorted(index['models']) + sorted(index['aliases'])
         raise UnknownModelError(f'no shipped model named {name!r}; known: {", ".join(known)}')
     info = dict(index['models'][real], name=real)
-    for key in ('config', 'checkpoint'):
-        info[key] = osp.join(WEIGHTS_DIR, info[key])
-        if not osp.isfile(info[key]):
+    info['exports'] = {b: osp.join(WEIGHTS_DIR, f) for b, f in info.get('exports', {}).items()}
+    for key, path in [('config', osp.join(WEIGHTS_DIR, info['config'])),
+                      ('checkpoint', osp.join(WEIGHTS_DIR, info['checkpoint'])),
+                      *info['exports'].items()]:
+        if not osp.isfile(path):
             raise FileNotFoundError(f'shipped model {real!r} is missing its {key} file '
-                                    f'{info[key]} (a broken install?)')
+                                    f'{path} (a broken install?)')
+        if key in ('config', 'checkpoint'):
+            info[key] = path
     return info
 
 

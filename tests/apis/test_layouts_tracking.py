@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from popos.apis import calibrate_boxes, convert_layout, layout_indices
+from popos.apis import calibrate_boxes, convert_layout, convert_scores, layout_indices
+from popos.apis.layouts import fit_five_point_box, five_point_box
 from popos.apis.tracking import FaceTracker, OneEuroFilter, box_iou
 
 
@@ -25,6 +26,27 @@ def test_68_to_51_drops_the_jaw_and_unknown_layouts_fail_clearly():
     assert np.array_equal(convert_layout(pts, '68'), pts)
     with pytest.raises(ValueError, match='no conversion from 68 landmarks'):
         layout_indices(68, '98')
+
+
+def test_five_points_average_the_eye_contours_and_box_fit_round_trips():
+    rng = np.random.default_rng(0)
+    pts = rng.random((3, 68, 2)) * 100
+    five = convert_layout(pts, '5')
+    assert five.shape == (3, 5, 2)
+    assert np.allclose(five[:, 0], pts[:, 36:42].mean(1)) and np.allclose(five[:, 1], pts[:, 42:48].mean(1))
+    assert np.allclose(five[:, 2:], pts[:, [30, 48, 54]])
+    # 98 -> 5 goes through the 98 -> 68 selection
+    wflw = rng.random((98, 2))
+    assert np.allclose(convert_layout(wflw, '5'), convert_layout(wflw[layout_indices(98, '68')], '5'))
+    assert np.allclose(convert_scores(np.ones((2, 68)), '5'), 1.0)
+    with pytest.raises(ValueError, match='averages'):
+        layout_indices(68, '5')
+    # a box fitted in the five points' frame is reproduced exactly for a similar face
+    boxes = np.array([[10., 20., 90., 110.]])
+    calib = fit_five_point_box(five[:1], boxes)
+    assert np.allclose(five_point_box(five[:1], calib), boxes, atol=1e-4)
+    moved = five[:1] * 2 + 5  # scale x2, shift 5 px: the box follows
+    assert np.allclose(five_point_box(moved, calib), boxes * 2 + 5, atol=1e-3)
 
 
 def one_euro_reference(xs, dt, min_cutoff, beta, d_cutoff):

@@ -1,0 +1,73 @@
+"""Five-point scoring, the five-point box and the pseudo-label / AFLW-check tools."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from popos.apis.five_point import (five_point_calibration, five_point_nme, load_coco_faces,
+                                   summarise)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SHARED = osp.join(osp.dirname(REPO), 'shared', 'data')
+
+
+def test_five_point_nme_is_the_brute_force_mean_over_the_five_points():
+    rng = np.random.default_rng(1)
+    pred = rng.random((4, 68, 2)) * 50
+    gt5 = rng.random((4, 5, 2)) * 50
+    want = []
+    for p, g in zip(pred, gt5):
+        five = [p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]]
+        iod = np.hypot(*(g[0] - g[1]))
+        want.append(np.mean([np.hypot(*(a - b)) for a, b in zip(five, g)]) / iod)
+    np.testing.assert_allclose(five_point_nme(pred, gt5), want, rtol=1e-9)
+    nme, fr, auc = summarise(np.array([0.02, 0.04, 0.2]))
+    assert nme == pytest.approx(26 / 3) and fr == pytest.approx(100 / 3)
+    with pytest.raises(ValueError, match='coincident eye centres'):
+        five_point_nme(pred[:1], np.zeros((1, 5, 2)))
+
+
+def test_loader_names_a_face_with_the_wrong_number_of_points(tmp_path):
+    ann = tmp_path / 'bad.json'
+    ann.write_text(json.dumps(dict(images=[dict(id=1, file_name='a.jpg')], annotations=[
+        dict(id=7, image_id=1, keypoints=[1, 2, 2] * 4)])))
+    with pytest.raises(ValueError, match='bad.json: annotation 7 has 4 points, expected 5'):
+        load_coco_faces(str(ann), '', 5)
+
+
+@pytest.mark.skipif(not osp.isdir(osp.join(SHARED, 'mtfl')), reason='../shared is not present')
+def test_pseudo_labels_load_as_300w_and_the_aflw_check_runs(tmp_path):
+    # the five-point box reproduces 300-W's own boxes: square, ~3.7 five-point radii wide
+    calib = five_point_calibration(osp.join(SHARED, '300w/annotations/'
+                                            'face_landmarks_300w_train.json'))
+    assert abs(calib[2] - calib[3]) < 1e-3 and 3 < calib[2] < 4.5 and abs(calib[0]) < 0.1
+    out = tmp_path / 'pl.json'
+    env = dict(__import__('os').environ, NO_ALBUMENTATIONS_UPDATE='1')
+    cmd = [sys.executable, 'tools/dataset_converters/pseudo_label_faces.py', 'small', '',
+           '--ann', osp.join(SHARED, 'mtfl/annotations/mtfl_train.json'),
+           '--img-root', osp.join(SHARED, 'mtfl/images'),
+           '--ref-ann', osp.join(SHARED, '300w/annotations/face_landmarks_300w_train.json'),
+           '--out', str(out), '--limit', '6', '--max-nme', '0.2']
+    subprocess.run(cmd, cwd=REPO, check=True, env=env, capture_output=True)
+    coco = json.loads(out.read_text())
+    assert coco['info']['faces'] == 6 and len(coco['annotations']) == coco['info']['kept'] > 0
+    # mmpose's own 300-W dataset reads the file (center/scale box, 68 visible points)
+    from mmpose.datasets import Face300WDataset
+    ds = Face300WDataset(ann_file=str(out), data_root='',
+                         data_prefix=dict(img=osp.join(SHARED, 'mtfl/images/')),
+                         pipeline=[], test_mode=True)
+    item = ds[0]
+    assert item['keypoints'].shape == (1, 68, 2) and osp.isfile(item['img_path'])
+    assert (item['keypoints_visible'] > 0).all() and item['bbox_scale'][0, 0] > 20
+
+    res = tmp_path / 'aflw.json'
+    subprocess.run([sys.executable, 'tools/analysis/eval_five_point.py', 'small', '--limit', '4',
+                    '--ann', osp.join(SHARED, 'mtfl/annotations/mtfl_aflw_test.json'),
+                    '--img-root', osp.join(SHARED, 'mtfl/images'), '--ref-ann',
+                    osp.join(SHARED, '300w/annotations/face_landmarks_300w_train.json'),
+                    '--out', str(res)], cwd=REPO, check=True, env=env, capture_output=True)
+    summary = json.loads(res.read_text())
+    assert summary['faces'] == 4 and 0 < summary['nme'] < 50
