@@ -173,3 +173,33 @@ def test_heatmap_size_switch_on_the_hand_config(height):
 def test_heatmap_size_that_does_not_divide_the_crop_is_refused():
     with pytest.raises(ValueError, match='does not divide'):
         set_heatmap_size(Config.fromfile(BODY), 12)
+
+
+def test_the_three_line_change_to_a_stock_mmpose_config(tmp_path):
+    """docs/other_projects.md: edit mmpose's own COCO config in place, three lines."""
+    import mmpose
+    stock = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint',
+                     'topdown_heatmap', 'coco', 'td-hm_res50_8xb64-210e_coco-256x192.py')
+    with open(stock) as f:
+        text = f.read()
+    # the copy lives outside mmpose's tree: its relative _base_ becomes an mmpose:: one
+    text = text.replace("'../../../_base_/default_runtime.py'",
+                        "'mmpose::_base_/default_runtime.py'")
+    for old, new in (("type='MSRAHeatmap'", "type='POPoSHeatmap'"),
+                     ("type='HeatmapHead'", "type='POPoSHead'")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    text += "\ncustom_imports = dict(imports=['popos'], allow_failed_imports=False)\n"
+    path = tmp_path / 'my_coco_config.py'
+    path.write_text(text)
+
+    cfg = Config.fromfile(str(path))
+    copies = codec_copies(cfg)
+    assert all(c == copies[0] and c['type'] == 'POPoSHeatmap' for c in copies), copies
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model).eval()
+    assert type(model.head).__name__ == 'POPoSHead'
+    assert isinstance(model.head.decoder, POPoSHeatmap)
+    with torch.no_grad():
+        out = model._forward(torch.zeros(1, 3, INPUT[1], INPUT[0]))
+    assert tuple(out.shape) == (1, K, 64, 48)

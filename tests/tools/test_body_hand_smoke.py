@@ -14,11 +14,13 @@ weights are downloaded (``init_cfg=None``).
 import json
 import math
 import os.path as osp
+import pickle
 import subprocess
 import sys
 from glob import glob
 from typing import List
 
+import numpy as np
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -74,12 +76,12 @@ def train_and_test(config: str, root: str, work: str, extra_train: List[str],
     run(['tools/train.py', config, '--no-validate', '--work-dir', work, *heatmap_args,
          '--cfg-options', *train_options(root), *extra_train])
     losses = logged_losses(work)
-    out = osp.join(work, 'metrics.json')
+    out, dump = osp.join(work, 'metrics.json'), osp.join(work, 'preds.pkl')
     run(['tools/test.py', config, osp.join(work, f'epoch_{EPOCHS}.pth'), '--work-dir', work,
-         '--out', out, *heatmap_args, '--cfg-options', *small_model(),
+         '--out', out, '--dump', dump, *heatmap_args, '--cfg-options', *small_model(),
          *data_options('test', root), *extra_test])
-    with open(out) as f:
-        return losses, json.load(f)
+    with open(out) as f, open(dump, 'rb') as g:
+        return losses, json.load(f), pickle.load(g)
 
 
 def assert_loss_fell(losses: List[float]) -> None:
@@ -93,7 +95,7 @@ def assert_loss_fell(losses: List[float]) -> None:
 def test_body_config_trains_and_reports_coco_ap_at_6x8(face_samples, tmp_path):
     root = osp.join(face_samples, 'coco_wholebody')
     # --heatmap-size 8: 6x8 maps (non-square, stride 32) through the stock tools
-    losses, metrics = train_and_test(
+    losses, metrics, preds = train_and_test(
         BODY, root, str(tmp_path), extra_train=[], heatmap_args=['--heatmap-size', '8'],
         extra_test=['test_dataloader.dataset.bbox_file=None',  # ground-truth person boxes
                     f'test_evaluator.ann_file={root}/{ANN}'])
@@ -101,15 +103,27 @@ def test_body_config_trains_and_reports_coco_ap_at_6x8(face_samples, tmp_path):
     for key in ('coco/AP', 'coco/AP .5', 'coco/AP .75', 'coco/AR'):
         assert key in metrics, metrics
         assert 0.0 <= metrics[key] <= 1.0, metrics
+    # Image-space predictions stay inside each person's 3:4 crop (+ the decoder's one heatmap
+    # pixel of slack = 32 px): a W/H mix-up in the non-square 6x8 -> 192x256 -> image mapping
+    # would throw x out of it.
+    assert len(preds) == 12
+    for p in preds:
+        half = p['input_scale'] / 2 + 32 * p['input_scale'] / np.array([192, 256])
+        offset = np.abs(p['pred_instances']['keypoints'][0] - p['input_center'])
+        assert (offset <= half + 1e-3).all(), (offset.max(0), half)
     print('body', losses, metrics)
 
 
 def test_hand_config_trains_and_reports_pck(face_samples, tmp_path):
     root = osp.join(face_samples, 'coco_wholebody')
-    losses, metrics = train_and_test(HAND, root, str(tmp_path), extra_train=[], extra_test=[],
-                                     heatmap_args=[])
+    losses, metrics, preds = train_and_test(HAND, root, str(tmp_path), extra_train=[],
+                                            extra_test=[], heatmap_args=[])
     assert_loss_fell(losses)
     assert {'PCK', 'AUC', 'EPE'} <= set(metrics), metrics
     assert 0.0 <= metrics['PCK'] <= 1.0 and 0.0 <= metrics['AUC'] <= 1.0, metrics
-    assert metrics['EPE'] > 0.0, metrics
+    # EPE recomputed from the dumped image-space predictions and the annotations
+    assert len(preds) == 10
+    dist = [np.linalg.norm(p['pred_instances']['keypoints'][0] - p['gt_instances']['keypoints'][0],
+                           axis=-1)[p['gt_instances']['keypoints_visible'][0] > 0] for p in preds]
+    assert metrics['EPE'] == pytest.approx(float(np.concatenate(dist).mean()), rel=1e-4)
     print('hand', losses, metrics)
