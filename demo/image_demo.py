@@ -25,7 +25,7 @@ def parse_args():
     parser.add_argument('--model', default='default', help='shipped name or model config')
     parser.add_argument('--weights', help='checkpoint (with a config --model)')
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
-    parser.add_argument('--layout', choices=['68', '51'], help='convert the landmarks')
+    parser.add_argument('--layout', choices=['68', '51', '5'], help='convert the landmarks')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--flip-test', action='store_true')
     return parser.parse_args()

@@ -2,6 +2,7 @@
 
     python tools/run_model.py images.txt out/                     # shipped default model, dlib
     python tools/run_model.py images.txt out/ --layout 51 --draw
+    python tools/run_model.py images.txt out/ --shipped tiny --backend tflite  # int8, embedded
     python tools/run_model.py images.txt out/ --model-cfg CFG --checkpoint CKPT.pth
     python tools/run_model.py images.txt out/ --model-cfg CFG --backend tflite \\
         --model W/end2end.tflite
@@ -32,8 +33,10 @@ def parse_args(argv=None):
     parser.add_argument('--model-cfg', help='model config (instead of a shipped model)')
     parser.add_argument('--backend', default='torch', choices=['torch', 'onnxruntime', 'tflite'])
     parser.add_argument('--checkpoint', help='checkpoint for --backend torch and --model-cfg')
-    parser.add_argument('--model', help='.onnx / .tflite file for the other backends')
-    parser.add_argument('--layout', choices=['68', '51'], help='convert the landmark markup')
+    parser.add_argument('--model', help=".onnx / .tflite file for the other backends (default: "
+                        "the shipped model's own export)")
+    parser.add_argument('--layout', choices=['68', '51', '5'],
+                        help='convert the landmark markup (5 = eye centres, nose, mouth corners)')
     parser.add_argument('--format', default='pts', choices=['pts', 'coco'])
     parser.add_argument('--draw', action='store_true', help='save <stem>_vis.jpg too')
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
@@ -57,8 +60,8 @@ def build(args):
     from popos.apis import FaceLandmarker
     if args.backend == 'torch' and args.model_cfg and not args.checkpoint:
         sys.exit('--backend torch with --model-cfg needs --checkpoint')
-    if args.backend != 'torch' and not args.model:
-        sys.exit(f'--backend {args.backend} needs --model FILE')
+    if args.backend != 'torch' and args.model_cfg and not args.model:
+        sys.exit(f'--backend {args.backend} with --model-cfg needs --model FILE')
     if bool(args.det_config) != bool(args.det_checkpoint):
         sys.exit('--det-config and --det-checkpoint go together')
     detector = (args.det_config, args.det_checkpoint) if args.det_config else args.detector

@@ -1,5 +1,5 @@
-# Embedded student on real faces: MobileNetV2 (x1.0) cut at stride 16 + one 2x deconvolution,
-# POPoSHead, 64x64 crops -> 8x8 heatmaps, 300-W's 1,817 train faces (data/300w), from scratch.
+# Embedded student on real faces: MobileNetV2 (x1.0) cut at stride 16, its stride-8 and stride-16
+# features concatenated at 8x8, POPoSHead, 64x64 crops -> 8x8 heatmaps, 300-W's 1,817 train faces (data/300w), from scratch.
 # Trained alone: the baseline of the teacher-student comparison in docs/embedded.md.
 #   python tools/train.py configs/300w/td-hm_mobilenetv2_popos-1xb32-1200it_300w-64x64-hm8.py
 # Same data at equal face passes: ...-1xb64-1200it-...; with teacher pseudo-labels on MTFL's
@@ -23,16 +23,17 @@ model = dict(
         bgr_to_rgb=True),
     backbone=dict(
         type='POPoSTruncatedBackbone',
-        backbone=dict(type='MobileNetV2', widen_factor=1.0, out_indices=(4, ))),
+        backbone=dict(type='MobileNetV2', widen_factor=1.0, out_indices=(2, 4))),
+    # stride 8 (32 ch, 8x8) + stride 16 (96 ch, 4x4) resized to 8x8: the stride-8 features
+    # alone have seen too little of the face, and a deconvolution head would stay float in
+    # int8 TFLite (ai-edge-quantizer leaves TRANSPOSE_CONV unquantised)
+    neck=dict(type='FeatureMapProcessor', concat=True),
     head=dict(
         type='POPoSHead',
-        in_channels=96,
+        in_channels=128,
         out_channels=68,
-        # 4x4 features at stride 16 -> 8x8 maps: one deconvolution is cheaper than cutting
-        # the backbone at stride 8, where the features have seen too little of the face
-        deconv_out_channels=(96, ),
-        deconv_kernel_sizes=(4, ),
-        conv_out_channels=(96, ),
+        deconv_out_channels=None,
+        conv_out_channels=(128, ),
         conv_kernel_sizes=(1, ),
         loss=dict(
             type='MultilaterationAnchorLoss',

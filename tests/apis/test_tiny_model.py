@@ -1,0 +1,74 @@
+"""The shipped embedded model ('tiny'): torch, ONNX Runtime and int8 TFLite agree on real faces."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from popos.apis import FaceLandmarker
+from popos.weights import get_model_info
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REAL_300W = osp.join(osp.dirname(REPO), 'shared', 'data', '300w')
+SAMPLES = osp.join(osp.dirname(REPO), 'shared', 'data', 'face_samples')
+
+
+@pytest.fixture(scope='module')
+def val_faces():
+    if not osp.isdir(REAL_300W):
+        pytest.skip('../shared/data/300w is not present')
+    with open(osp.join(REAL_300W, 'annotations', 'face_landmarks_300w_valid.json')) as f:
+        coco = json.load(f)
+    files = {im['id']: osp.join(REAL_300W, 'images', im['file_name']) for im in coco['images']}
+    # every 4th val face: 49 faces, a few seconds per backend
+    return [(files[a['image_id']], np.asarray(a['keypoints'], np.float32).reshape(-1, 3)[:, :2])
+            for a in coco['annotations'][::4]]
+
+
+def nme(pred, gt):
+    return np.linalg.norm(pred - gt, axis=1).mean() / np.linalg.norm(gt[36] - gt[45]) * 100
+
+
+def test_tiny_is_small_and_ships_its_exports():
+    info = get_model_info('tiny')
+    assert set(info['exports']) == {'onnxruntime', 'tflite'}
+    assert osp.getsize(info['exports']['tflite']) <= 1024 * 1024  # int8, <= 1 MB
+    assert info['GFLOPs'] <= 0.1 and 'non-commercial' in info['terms']
+
+
+def test_backends_agree_with_each_other_and_with_the_model_zoo(val_faces):
+    info = get_model_info('tiny')
+    boxes = [[np.r_[gt.min(0), gt.max(0)]] for _, gt in val_faces]
+    errors = {}
+    for backend in ('torch', 'onnxruntime', 'tflite'):
+        lm = FaceLandmarker('tiny', detector=None, backend=backend)
+        errors[backend] = np.array([nme(lm(p, bboxes=b)[0]['keypoints'], gt)
+                                    for (p, gt), b in zip(val_faces, boxes)])
+    zoo = info['val']['NME_no_flip']
+    assert errors['torch'].mean() <= 1.15 * zoo, (errors['torch'].mean(), zoo)
+    # ONNX is the same float network; int8 costs a little, face by face
+    np.testing.assert_allclose(errors['onnxruntime'], errors['torch'], atol=0.05)
+    assert abs(errors['tflite'].mean() - errors['torch'].mean()) <= 0.3
+    assert np.median(np.abs(errors['tflite'] - errors['torch'])) <= 0.5
+
+
+def test_run_model_writes_landmarks_with_the_shipped_int8_model(tmp_path):
+    if not osp.isdir(SAMPLES):
+        pytest.skip('../shared/data/face_samples is not present')
+    import glob
+    images = sorted(glob.glob(osp.join(SAMPLES, '300w', '*.png')) +
+                    glob.glob(osp.join(SAMPLES, '300w', '*.jpg')))[:2]
+    if not images:
+        pytest.skip('no 300-W sample images')
+    lst = tmp_path / 'images.txt'
+    lst.write_text('\n'.join(images))
+    out = tmp_path / 'out'
+    subprocess.run([sys.executable, 'tools/run_model.py', str(lst), str(out), '--shipped', 'tiny',
+                    '--backend', 'tflite', '--layout', '5'], cwd=REPO,
+                   check=True, timeout=300, env={**__import__('os').environ,
+                                                  'NO_ALBUMENTATIONS_UPDATE': '1'})
+    for img in images:
+        rows = (out / (osp.splitext(osp.basename(img))[0] + '.pts')).read_text()
+        assert 'n_points: 5' in rows
