@@ -24,6 +24,10 @@ METHODS = ('argmax', 'DARK', 'UDP', 'KeyPosS', 'POPoS')
 CONDITIONS = {
     'ideal': dict(amp=(1.0, 1.0), width=(1.0, 1.0), noise=0.0, second=0.0, blur=0.0),
     'realistic': dict(amp=(0.55, 1.0), width=(0.8, 1.25), noise=0.03, second=0.2, blur=0.5),
+    # Decoder defaults are chosen on this one, not on 'realistic': spatially correlated and
+    # multiplicative noise, wider amplitude/width spread, more and closer false peaks.
+    'tuning': dict(amp=(0.4, 0.95), width=(0.7, 1.4), noise=0.02, second=0.3, blur=0.8,
+                   second_dist=(2.0, 3.5), second_amp=(0.2, 0.6), noise_blur=1.0, speckle=0.1),
 }
 
 
@@ -56,8 +60,8 @@ def simulate(method: str, gt: np.ndarray, hm: int, input_size: int, sigma: float
         # A weaker false peak 2.5-4 sigma away on a fraction of the landmarks.
         has = rng.random((b, j)) < cond['second']
         ang = rng.uniform(0, 2 * np.pi, (b, j))
-        dist = rng.uniform(2.5, 4.0, (b, j)) * sigma
-        amp2 = rng.uniform(0.3, 0.5, (b, j))
+        dist = rng.uniform(*cond.get('second_dist', (2.5, 4.0)), (b, j)) * sigma
+        amp2 = rng.uniform(*cond.get('second_amp', (0.3, 0.5)), (b, j))
         stride = input_size / hm
         centre = gt / stride + np.stack([np.cos(ang), np.sin(ang)], -1) * dist[..., None]
         ys, xs = np.mgrid[0:hm, 0:hm].astype(np.float32)
@@ -67,8 +71,17 @@ def simulate(method: str, gt: np.ndarray, hm: int, input_size: int, sigma: float
         for i in range(b):
             for k in range(j):
                 maps[i, k] = cv2.GaussianBlur(maps[i, k], (0, 0), cond['blur'])
+    if cond.get('speckle', 0) > 0:
+        maps = maps * (1 + rng.normal(0, cond['speckle'], maps.shape)).astype(np.float32)
     if cond['noise'] > 0:
-        maps = maps + rng.normal(0, cond['noise'], maps.shape).astype(np.float32)
+        noise = rng.normal(0, cond['noise'], maps.shape).astype(np.float32)
+        if cond.get('noise_blur', 0) > 0:
+            # correlated noise of the same per-pixel std as white noise
+            for i in range(b):
+                for k in range(j):
+                    noise[i, k] = cv2.GaussianBlur(noise[i, k], (0, 0), cond['noise_blur'])
+            noise *= cond['noise'] / max(float(noise.std()), 1e-12)
+        maps = maps + noise
     return maps
 
 
