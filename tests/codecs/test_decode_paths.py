@@ -22,28 +22,47 @@ def noisy_gaussians(b: int, j: int, h: int, w: int, seed: int, noise: float = 0.
 
 
 @pytest.mark.parametrize('h,w', SIZES)
-def test_eager_equals_static_graph(h, w):
-    """The export path (every branch + where, unrolled Cholesky) equals the eager path."""
+@pytest.mark.parametrize('fallback', ['grid', 'seed'])
+def test_eager_equals_static_graph(h, w, fallback):
+    """The export path (every branch + where, unrolled solvers) equals the eager path."""
     maps = noisy_gaussians(3, 40, h, w, seed=h * w)
-    eager, s1 = decode_heatmaps(maps, static_graph=False)
-    static, s2 = decode_heatmaps(maps, static_graph=True)
+    eager, s1 = decode_heatmaps(maps, fallback=fallback, static_graph=False)
+    static, s2 = decode_heatmaps(maps, fallback=fallback, static_graph=True)
     torch.testing.assert_close(s1, s2)
     assert (eager - static).abs().max() < 1e-3
 
 
-def test_eager_fallback_subset_equals_static_on_peakless_maps():
+@pytest.mark.parametrize('fallback', ['grid', 'seed'])
+def test_eager_fallback_subset_equals_static_on_peakless_maps(fallback):
     """Where the pseudo-range solve is rejected the eager path decodes only those landmarks
-    with the grid + Gauss-Newton; the answer equals computing it for every landmark."""
+    with the fallback; the answer equals computing it for every landmark."""
     g = torch.Generator().manual_seed(3)
     maps = 0.05 * torch.rand(2, 60, 8, 8, generator=g)
     maps[0, :30] += noisy_gaussians(1, 30, 8, 8, seed=4, noise=0.0)[0]
     reset_decode_stats()
-    eager, _ = decode_heatmaps(maps, static_graph=False)
+    eager, _ = decode_heatmaps(maps, fallback=fallback, static_graph=False)
     stats = decode_stats()
-    static, _ = decode_heatmaps(maps, static_graph=True)
+    static, _ = decode_heatmaps(maps, fallback=fallback, static_graph=True)
     assert stats['pseudorange_rejected'] > 0, 'no fallback exercised'
     assert (eager - static).abs().max() < 1e-3
     assert decode_stats() == stats, 'the static graph must not count'
+    # the rejected landmarks got exactly the fallback's answer
+    rejected = (eager - decode_heatmaps(maps, refine='gauss_newton')[0]).norm(dim=-1) < 1e-5
+    seed = decode_heatmaps(maps, mode='lls')[0]
+    if fallback == 'seed':
+        rejected = (eager - seed).norm(dim=-1) < 1e-5
+    assert rejected.sum() >= stats['pseudorange_rejected']
+
+
+def test_seed_fallback_is_the_closed_form_block_solve():
+    """On noise-only maps (nothing plausible to fit) 'seed' answers with mode='lls'."""
+    g = torch.Generator().manual_seed(5)
+    maps = torch.rand(1, 98, 8, 8, generator=g)
+    reset_decode_stats()
+    got, _ = decode_heatmaps(maps, fallback='seed')
+    rejected = decode_stats()['pseudorange_rejected']
+    same = (got - decode_heatmaps(maps, mode='lls')[0]).norm(dim=-1) < 1e-5
+    assert rejected > 20 and same.sum() >= rejected
 
 
 def test_fallbacks_are_rare_on_clean_maps_and_counted():

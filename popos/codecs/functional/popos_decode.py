@@ -22,6 +22,7 @@ from .small_linalg import solve_2x2
 DECODE_MODES = ('popos', 'keypos', 'lls')
 REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
 GRID_SEARCHES = ('coarse_to_fine', 'dense')
+FALLBACKS = ('grid', 'seed')
 
 
 def sanitize_heatmaps(heatmaps: Tensor) -> Tensor:
@@ -215,7 +216,7 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     refine: str = 'pseudorange', refine_iters: int = 3,
                     anchor_radius: Optional[float] = None,
                     clip_floor: float = 1e-9, weight_power: Optional[float] = None,
-                    robust_iters: int = 1,
+                    robust_iters: int = 1, fallback: str = 'grid',
                     static_graph: Optional[bool] = None) -> Tuple[Tensor, Tensor]:
     """Decode a batch of heatmaps (B, J, H, W) -> keypoints (B, J, 2) in heatmap px, scores (B, J).
 
@@ -240,6 +241,9 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
             ``d^2 = -2 sigma^2 ln h`` by ``2 sigma^2 dh / h``. Default per resolution
             (``defaults.PSEUDORANGE_WEIGHT_POWER``).
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
+        fallback: where the pseudo-range solve is rejected, ``'grid'`` answers with the
+            2x2 seed -> parallel grid -> Gauss-Newton, ``'seed'`` with the closed-form 2x2
+            block solve alone (a much smaller exported graph; see docs/deployment.md).
         static_graph: ``True`` computes every branch for every landmark and selects with
             ``where`` (one graph for ONNX/TFLite, unrolled solvers); ``False`` computes the
             fallback only where needed and counts it (:func:`decode_stats`); ``None``
@@ -257,6 +261,8 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         raise ValueError(f'refine must be one of {REFINE_MODES}, got {refine!r}')
     if grid_method not in GRID_SEARCHES:
         raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
+    if fallback not in FALLBACKS:
+        raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
     b, j, h, w = heatmaps.shape
     if h < 2 or w < 2:
         raise ValueError(f'heatmaps must be at least 2x2, got {h}x{w}')
@@ -290,24 +296,30 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak, anchors, d2, (vals > clip_floor).to(hm.dtype), iters=20)
     else:
-        idx = (maxidx.unsqueeze(-1) + tab.flat).clamp_(0, hp * wp - 1)
+        # Only a map without a peak can have its argmax in the padding and a disc leaving
+        # the array; wrap those indices (its answer is replaced by the centre). Not clamp:
+        # ONNX opset 11 has no integer Clip.
+        idx = torch.remainder(maxidx.unsqueeze(-1) + tab.flat, hp * wp)
         vals = flat_p.gather(-1, idx)                                           # (B,J,P)
         u = vals.clamp(clip_floor, 1.0).log().neg_()             # d^2 / (2 sigma^2)
         args = (h, w, sigma, clip_floor, side, spacing, grid_method, refine, refine_iters)
 
-        def fallback(sel=None) -> Tuple[Tensor, Tensor]:
-            """The grid search + Gauss-Newton on the disc's top-K anchors (all or ``sel``)."""
+        def answer_fallback(sel=None) -> Tuple[Tensor, Tensor]:
+            """Grid search + Gauss-Newton on the disc's top-K anchors, or the 2x2 seed."""
             pick = (lambda t: t) if sel is None else (lambda t: t[sel].unsqueeze(0))
-            top, pos = pick(vals).topk(min(k, vals.shape[-1]), -1)
             maps = pick(interior)
             maps = maps.reshape(maps.shape[0], maps.shape[1], h * w)
+            if refine == 'pseudorange' and fallback == 'seed':
+                seed = block_seed(maps, pick(peak), h, w, sigma, clip_floor)
+                return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
+            top, pos = pick(vals).topk(min(k, vals.shape[-1]), -1)
             # A value at or below the clip floor bounds the range from below only: no vote.
             return _grid_then_gn(maps, pick(peak), pick(peak).unsqueeze(-2) + F.embedding(
                 pos, tab.offsets), squared_ranges(top, sigma, clip_floor),
                 (top > clip_floor).to(hm.dtype), *args)
 
         if refine != 'pseudorange':
-            kpts = fallback()[0]
+            kpts = answer_fallback()[0]
         else:
             # every disc pixel votes, weighted by h^p (top-K is for the grid search only)
             weights = torch.where(vals > clip_floor, vals.pow(power), torch.zeros_like(vals))
@@ -319,12 +331,12 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                 (theta[..., :2].square().sum(-1) <= max(1.5, side / 2) ** 2)
             kpts = peak + theta[..., :2]
             if static:
-                kpts = torch.where(ok.unsqueeze(-1), kpts, fallback()[0])
+                kpts = torch.where(ok.unsqueeze(-1), kpts, answer_fallback()[0])
             else:
                 sel = (valid & ~ok).nonzero(as_tuple=True)
                 n_gn_bad = 0
                 if sel[0].numel():
-                    fb, gn_ok = fallback(sel)
+                    fb, gn_ok = answer_fallback(sel)
                     kpts = kpts.index_put(sel, fb[0])
                     n_gn_bad = int((~gn_ok).sum())
                 record_decode(int(valid.sum()), int(sel[0].numel()), n_gn_bad)

@@ -10,10 +10,11 @@ import math
 from functools import lru_cache
 from typing import List, NamedTuple, Optional, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from .small_linalg import solve_spd
+from .small_linalg import solve_bordered
 
 
 class DiscTables(NamedTuple):
@@ -40,33 +41,36 @@ def disc_offsets(radius: float, height: int, width: int) -> List[Tuple[int, int]
 
 def build_disc_tables(radius: float, height: int, width: int,
                       device: Optional[torch.device] = None) -> DiscTables:
-    """Build the constants of :class:`DiscTables` (float32) for one map shape."""
+    """Build the constants of :class:`DiscTables` (float32) for one map shape.
+
+    Computed in numpy and handed over as finished constants, so an exported graph holds
+    the tables, not the ops that build them.
+    """
     offs = disc_offsets(radius, height, width)
     px = max(abs(dx) for dx, _ in offs)
     py = max(abs(dy) for _, dy in offs)
-    off = torch.tensor(offs, dtype=torch.float64)                                # (P, 2)
+    off = np.array(offs, dtype=np.float64)                                      # (P, 2)
     p = off.shape[0]
     # design row of anchor k: c_k + u_k e with c_k = (2dx, 2dy, 0, 1), e = (0, 0, 1, 0)
-    c = torch.stack([2 * off[:, 0], 2 * off[:, 1], torch.zeros(p), torch.ones(p)], -1)
-    e = torch.tensor([0.0, 0.0, 1.0, 0.0], dtype=torch.float64).expand(p, 4)
-    t = off.square().sum(-1)
-    outer = lambda x, y: (x.unsqueeze(-1) * y.unsqueeze(-2)).reshape(p, 16)  # noqa: E731
+    c = np.stack([2 * off[:, 0], 2 * off[:, 1], np.zeros(p), np.ones(p)], -1)
+    e = np.broadcast_to(np.array([0.0, 0.0, 1.0, 0.0]), (p, 4))
+    t = (off ** 2).sum(-1)
+    outer = lambda x, y: (x[:, :, None] * y[:, None, :]).reshape(p, 16)  # noqa: E731
     # sum_k w (c + u e)(c + u e)^T = sum w c c^T + sum w u (c e^T + e c^T) + sum w u^2 e e^T,
     # sum_k w (c + u e) t          = sum w c t   + sum w u t e
-    moments = torch.cat([
-        torch.cat([outer(c, c), c * t[:, None]], -1),
-        torch.cat([outer(c, e) + outer(e, c), e * t[:, None]], -1),
-        torch.cat([outer(e, e), torch.zeros(p, 4, dtype=torch.float64)], -1)], 0)
-    flat = torch.tensor([dy * (width + 2 * px) + dx for dx, dy in offs], dtype=torch.long)
-    f32 = dict(dtype=torch.float32, device=device)
+    moments = np.concatenate([
+        np.concatenate([outer(c, c), c * t[:, None]], -1),
+        np.concatenate([outer(c, e) + outer(e, c), e * t[:, None]], -1),
+        np.concatenate([outer(e, e), np.zeros((p, 4))], -1)], 0)
+    flat = np.array([dy * (width + 2 * px) + dx for dx, dy in offs], dtype=np.int64)
+    gx, gy = np.meshgrid(np.arange(-px, width + px), np.arange(-py, height + py))
+    pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)       # row-major padded map
+    f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
     return DiscTables(
-        pad=(px, py), offsets=off.to(**f32), flat=flat.to(device), moments=moments.to(**f32),
-        design=c.t().contiguous().to(**f32), target=t.to(**f32),
-        pixel=torch.stack(torch.meshgrid(torch.arange(-px, width + px, **f32),
-                                         torch.arange(-py, height + py, **f32),
-                                         indexing='xy'), -1).reshape(-1, 2),
-        lower=torch.tensor([-1.0, -1.0], **f32), upper=torch.tensor([float(width), float(height)], **f32),
-        centre=torch.tensor([(width - 1) / 2.0, (height - 1) / 2.0], **f32))
+        pad=(px, py), offsets=f32(off), flat=torch.tensor(flat, device=device),
+        moments=f32(moments), design=f32(c.T), target=f32(t), pixel=f32(pixel),
+        lower=f32([-1.0, -1.0]), upper=f32([width, height]),
+        centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
 
 @lru_cache(maxsize=64)
@@ -110,7 +114,7 @@ def pseudorange_solve(tables: DiscTables, u: Tensor, weights: Tensor, robust_ite
     theta = u.new_zeros(b, j, 4)
     for it in range(robust_iters + 1):
         stats = torch.matmul(torch.cat([w, wu, wu * u], -1), tables.moments)   # (B,J,20)
-        theta = solve_spd(stats[..., :16].reshape(b, j, 4, 4), stats[..., 16:],
+        theta = solve_bordered(stats[..., :16].reshape(b, j, 4, 4), stats[..., 16:],
                           unrolled=unrolled)
         if it < robust_iters:
             r2 = torch.matmul(theta, tables.design).sub_(tables.target)

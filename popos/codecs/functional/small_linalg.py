@@ -81,3 +81,42 @@ def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) 
             s = s - low[k][i] * x[k]
         x[i] = s / low[i][i]
     return torch.stack(x, dim=-1)
+
+
+def solve_3x3(a: Tensor, b: Tensor, eps: float = 1e-30) -> Tensor:
+    """Solve (..., 3, 3) ``a x = b`` by the adjugate; singular systems return zeros.
+
+    Row ``i`` of the cofactor matrix is ``row_{i+1} x row_{i+2}``, i.e. column ``i`` of
+    ``adj(a)``; six constant-index gathers build it (a few graph nodes, not dozens).
+    """
+    nxt = torch.tensor([1, 2, 0], device=a.device)
+    prv = torch.tensor([2, 0, 1], device=a.device)
+    r1, r2 = a.index_select(-2, nxt), a.index_select(-2, prv)
+    cof = r1.index_select(-1, nxt) * r2.index_select(-1, prv) - \
+        r1.index_select(-1, prv) * r2.index_select(-1, nxt)
+    det = (a[..., 0, :] * cof[..., 0, :]).sum(-1, keepdim=True)
+    ok = det.abs() > eps
+    x = (cof * b.unsqueeze(-1)).sum(-2) / torch.where(ok, det, torch.ones_like(det))
+    return torch.where(ok, x, torch.zeros_like(x))
+
+
+def solve_bordered(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) -> Tensor:
+    """Solve the (..., 4, 4) SPD system ``a x = b`` (pseudo-range normal equations).
+
+    Unrolled (export): the last unknown is eliminated through its Schur complement
+    ``a33 - s s^T / a_44`` and the remaining 3x3 system solved by :func:`solve_3x3`, about
+    a third of the graph nodes of an unrolled 4x4 Cholesky. Eager: :func:`solve_spd` with
+    ``torch.linalg``. Both damp the diagonal by ``1 + ridge``.
+    """
+    if not unrolled:
+        return solve_spd(a, b, ridge, unrolled=False)
+    corner = a[..., 3:, 3:].clamp_min(1e-12)                        # (..., 1, 1)
+    s = a[..., :3, 3:]                                              # (..., 3, 1)
+    # a literal, not torch.eye: TFLite's interpreter has no kernel for the iota eye lowers to
+    damp = torch.tensor([[1.0 + ridge if i == j else 1.0 for j in range(3)] for i in range(3)],
+                        dtype=a.dtype, device=a.device)
+    inner = a[..., :3, :3] * damp
+    inner = inner - s * s.transpose(-1, -2) / corner
+    x = solve_3x3(inner, b[..., :3] - s[..., 0] * (b[..., 3:] / corner[..., 0]))
+    last = (b[..., 3:] - (s[..., 0] * x).sum(-1, keepdim=True)) / corner[..., 0]
+    return torch.cat([x, last], -1)
