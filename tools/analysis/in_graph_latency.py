@@ -100,8 +100,8 @@ def in_graph_markdown(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int 
     res = measure(model_cfg, runs, threads)
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
              f'interleaved runs): `{osp.relpath(model_cfg, REPO)}`, random weights\n',
-             '| backend | network ms | network + decoder ms | decoder alone ms | '
-             'decoder / network (from the difference) | decoder alone / network |',
+             ('| backend | network ms | network + decoder ms | decoder alone ms | '
+              'decoder / network (from the difference) | decoder alone / network |'),
              '|---|---|---|---|---|---|']
     for backend, r in res.items():
         net, full, dec = r['network'], r['network + decoder'], r['decoder alone']
