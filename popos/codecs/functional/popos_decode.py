@@ -1,9 +1,12 @@
 """Batched POPoS / KeyPosS / closed-form decoding of Gaussian heatmaps.
 
 The single implementation used by the codec, the head, evaluation and export. Everything
-is batched over (B, J): no Python loop runs over images or landmarks, and only ops with
-ONNX (opset >= 11) and TFLite lowerings are used (topk, gather, log, sqrt, argmin, and
-small systems solved by unrolled elementwise code).
+is batched over (B, J): no Python loop runs over images or landmarks. Two execution
+modes of the same math: eager (the default; the grid-search fallback runs only on the
+landmarks whose pseudo-range solve was rejected, small systems go to ``torch.linalg``)
+and static graph (while tracing/exporting: every branch for every landmark, selected with
+``where``, small systems solved by unrolled elementwise code, only ops with ONNX opset 11
+and TFLite lowerings).
 
 Coordinates are in heatmap pixels with pixel ``i`` centred at ``i`` (the MSRA
 convention of mmpose's heatmap codecs); callers scale to input pixels.
