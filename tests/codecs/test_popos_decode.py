@@ -181,18 +181,18 @@ def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
 
 
 def test_disc_gather_matches_brute_force():
-    """Disc values read through the zero-padded flat map = direct indexing (0 off the map)."""
+    """Disc values read through the -1-padded flat map = direct indexing (-1 off the map)."""
     h, w = 6, 9
     tab = build_disc_tables(2.5, h, w)
     px, py = tab.pad
     hm = torch.rand(h, w)
-    padded = torch.nn.functional.pad(hm, (px, px, py, py)).reshape(-1)
+    padded = torch.nn.functional.pad(hm, (px, px, py, py), value=-1.0).reshape(-1)
     for y, x in itertools.product(range(h), range(w)):
-        got = padded[(y + py) * (w + 2 * px) + x + px + tab.flat]
+        got = padded[tab.to_padded[y * w + x] + tab.flat]
         for (dx, dy), v in zip(tab.offsets.long().tolist(), got.tolist()):
             inside = 0 <= x + dx < w and 0 <= y + dy < h
-            assert v == (hm[y + dy, x + dx].item() if inside else 0.0)
-        assert tab.pixel[(y + py) * (w + 2 * px) + x + px].tolist() == [x, y]
+            assert v == (hm[y + dy, x + dx].item() if inside else -1.0)
+        assert tab.pixel[y * w + x].tolist() == [x, y]
     assert all(dx * dx + dy * dy <= 2.5 ** 2 for dx, dy in tab.offsets.tolist())
     assert len(tab.offsets) == 21                        # lattice points in a disc of r 2.5
 

@@ -276,42 +276,35 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     side = float(grid_side or d_side)
     spacing = float(grid_spacing or d_spacing)
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
-    # popos reads a disc around the argmax: zero padding lets every disc pixel be one
-    # gather without bounds checks (a zero carries no range, so it gets no weight).
     tab = disc_tables(radius if mode == 'popos' else 0.0, h, w, heatmaps.device,
                       cache=not static)
-    px, py = tab.pad
-    hm = heatmaps.float()
-    hm = F.pad(hm, (px, px, py, py)) if px or py else hm.clone()
-    hm = hm.nan_to_num_(nan=0.0, posinf=1e6, neginf=0.0).clamp_min_(0.0)  # == sanitize_heatmaps
-    hp, wp = h + 2 * py, w + 2 * px
-    flat_p = hm.reshape(b, j, hp * wp)
-    maxval, maxidx = flat_p.max(-1)
-    interior = hm[..., py:py + h, px:px + w] if px or py else hm
-    valid = maxval > interior.amin((-2, -1))
-    peak = F.embedding(maxidx, tab.pixel)                 # a table lookup: one op
-    scores = torch.where(valid, maxval, torch.zeros_like(maxval))
+    hm = sanitize_heatmaps(heatmaps.float())
+    flat = hm.reshape(b, j, h * w)
+    maxval, maxidx = flat.max(-1)
+    valid = maxval > flat.amin(-1)
+    peak = tab.pixel.index_select(0, maxidx.reshape(-1)).reshape(b, j, 2)  # one lookup
+    scores = maxval * valid
 
     if mode == 'lls':
-        kpts = block_seed(flat_p, peak, h, w, sigma, clip_floor)
+        kpts = block_seed(flat, peak, h, w, sigma, clip_floor)
     elif mode == 'keypos':
-        anchors, d2, vals = topk_anchors(flat_p, k, w, sigma, clip_floor)
+        anchors, d2, vals = topk_anchors(flat, k, w, sigma, clip_floor)
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak, anchors, d2, (vals > clip_floor).to(hm.dtype), iters=20)
     else:
-        # Only a map without a peak can have its argmax in the padding and a disc leaving
-        # the array; wrap those indices (its answer is replaced by the centre). Not clamp:
-        # ONNX opset 11 has no integer Clip.
-        idx = torch.remainder(maxidx.unsqueeze(-1) + tab.flat, hp * wp)
-        vals = flat_p.gather(-1, idx)                                           # (B,J,P)
+        # The disc around the argmax is one gather from a copy padded with -1 (no bounds
+        # checks; a negative value carries no range, so it gets no weight and ranks last).
+        px, py = tab.pad
+        padded = F.pad(hm, (px, px, py, py), value=-1.0).reshape(b, j, -1)
+        start = tab.to_padded.index_select(0, maxidx.reshape(-1)).reshape(b, j, 1)
+        vals = padded.gather(-1, start + tab.flat)                               # (B,J,P)
         u = vals.clamp(clip_floor, 1.0).log().neg_()             # d^2 / (2 sigma^2)
         args = (h, w, sigma, clip_floor, side, spacing, grid_method, refine, refine_iters)
 
         def answer_fallback(sel=None) -> Tuple[Tensor, Tensor]:
             """Grid search + Gauss-Newton on the disc's top-K anchors, or the 2x2 seed."""
             pick = (lambda t: t) if sel is None else (lambda t: t[sel].unsqueeze(0))
-            maps = pick(interior)
-            maps = maps.reshape(maps.shape[0], maps.shape[1], h * w)
+            maps = pick(flat)
             if refine == 'pseudorange' and fallback == 'seed':
                 seed = block_seed(maps, pick(peak), h, w, sigma, clip_floor)
                 return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
@@ -344,8 +337,9 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     n_gn_bad = int((~gn_ok).sum())
                 record_decode(int(valid.sum()), int(sel[0].numel()), n_gn_bad)
 
-    good = valid.unsqueeze(-1) & torch.isfinite(kpts)
-    kpts = torch.where(good, kpts, torch.where(valid.unsqueeze(-1), peak, tab.centre))
+    # Every branch above is finite where the map has a peak (a non-finite pseudo-range
+    # solve fails its plausibility test, the fallbacks keep finite candidates only).
+    kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.
     return torch.maximum(torch.minimum(kpts, tab.upper), tab.lower), scores

@@ -26,7 +26,8 @@ class DiscTables(NamedTuple):
     moments: Tensor          # (3P, 20) [w, w*u, w*u^2] -> 16 normal entries + 4 rhs entries
     design: Tensor           # (4, P) constant part of each anchor's design row, transposed
     target: Tensor           # (P,) |offset|^2, the right-hand side of each anchor's equation
-    pixel: Tensor            # (Hp*Wp, 2) map coordinates of every padded-map pixel
+    pixel: Tensor            # (H*W, 2) map coordinates (x, y) of every pixel, row-major
+    to_padded: Tensor        # (H*W,) flat index of every pixel in the padded map
     lower: Tensor            # (2,) lowest decodable position (-1, -1)
     upper: Tensor            # (2,) highest decodable position (W, H)
     centre: Tensor           # (2,) map centre, the answer for a map without a peak
@@ -63,12 +64,14 @@ def build_disc_tables(radius: float, height: int, width: int,
         np.concatenate([outer(c, e) + outer(e, c), e * t[:, None]], -1),
         np.concatenate([outer(e, e), np.zeros((p, 4))], -1)], 0)
     flat = np.array([dy * (width + 2 * px) + dx for dx, dy in offs], dtype=np.int64)
-    gx, gy = np.meshgrid(np.arange(-px, width + px), np.arange(-py, height + py))
-    pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)       # row-major padded map
+    gx, gy = np.meshgrid(np.arange(width), np.arange(height))
+    pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)                       # row-major
+    to_padded = (pixel[:, 1] + py) * (width + 2 * px) + pixel[:, 0] + px
     f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
     return DiscTables(
         pad=(px, py), offsets=f32(off), flat=torch.tensor(flat, device=device),
         moments=f32(moments), design=f32(c.T), target=f32(t), pixel=f32(pixel),
+        to_padded=torch.tensor(to_padded.astype(np.int64), device=device),
         lower=f32([-1.0, -1.0]), upper=f32([width, height]),
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
@@ -104,14 +107,15 @@ def pseudorange_solve(tables: DiscTables, u: Tensor, weights: Tensor, robust_ite
         tables: the map shape's :class:`DiscTables` (P anchors).
         u: (B, J, P) ``-ln h`` of every anchor.
         weights: (B, J, P) anchor weights (0 = no vote).
-        unrolled: solve with the elementwise Cholesky (ONNX/TFLite) instead of torch.linalg.
+        unrolled: solve with elementwise ops (ONNX/TFLite, :func:`solve_bordered`) instead
+            of torch.linalg.
     Returns:
         (B, J, 4) ``theta``.
     """
     b, j, p = u.shape
     w = weights
     wu = w * u
-    theta = u.new_zeros(b, j, 4)
+    theta = u
     for it in range(robust_iters + 1):
         stats = torch.matmul(torch.cat([w, wu, wu * u], -1), tables.moments)   # (B,J,20)
         theta = solve_bordered(stats[..., :16].reshape(b, j, 4, 4), stats[..., 16:],
