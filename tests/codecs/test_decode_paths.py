@@ -93,3 +93,18 @@ def test_flat_maps_are_not_counted_and_decode_to_the_centre():
         torch.testing.assert_close(kpts, torch.full((1, 3, 2), 3.5))
         assert torch.all(scores == 0)
     assert decode_stats()['landmarks'] == 0
+
+
+def test_tracing_records_the_static_graph():
+    """Traced on maps where no fallback is needed, the graph still holds the fallback."""
+    def decode(x):
+        return decode_heatmaps(x)[0]
+
+    clean = noisy_gaussians(1, 20, 8, 8, seed=1, noise=0.0)
+    traced = torch.jit.trace(decode, clean, check_trace=False)
+    g = torch.Generator().manual_seed(2)
+    peakless = torch.rand(1, 20, 8, 8, generator=g)
+    reset_decode_stats()
+    eager = decode(peakless)
+    assert decode_stats()['pseudorange_rejected'] > 0
+    assert (traced(peakless) - eager).abs().max() < 1e-3

@@ -267,6 +267,8 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     if fallback not in FALLBACKS:
         raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
     b, j, h, w = heatmaps.shape
+    # the map size is a constant of the graph (tables are built for it); B and J stay traced
+    h, w = int(h), int(w)
     if h < 2 or w < 2:
         raise ValueError(f'heatmaps must be at least 2x2, got {h}x{w}')
     static = exporting() if static_graph is None else bool(static_graph)
