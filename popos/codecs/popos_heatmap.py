@@ -47,6 +47,8 @@ class POPoSHeatmap(BaseKeypointCodec):
         weight_power: pseudo-range anchors weighted by ``h ** weight_power`` (2 = inverse
             variance of the squared range under additive noise).
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
+        fallback: what answers where the pseudo-range solve is rejected: ``'grid'`` (grid
+            search + Gauss-Newton) or ``'seed'`` (the 2x2 closed form; smaller export).
     """
 
     label_mapping_table = dict(keypoint_weights='keypoint_weights')
@@ -67,8 +69,9 @@ class POPoSHeatmap(BaseKeypointCodec):
                  refine_iters: int = 3,
                  anchor_radius: Optional[float] = None,
                  clip_floor: float = 1e-9,
-                 weight_power: float = 2.0,
-                 robust_iters: int = 1) -> None:
+                 weight_power: Optional[float] = None,
+                 robust_iters: int = 1,
+                 fallback: str = 'grid') -> None:
         super().__init__()
         if decode_mode not in DECODE_MODES:
             raise ValueError(f'decode_mode must be one of {DECODE_MODES}, got {decode_mode!r}')
@@ -84,12 +87,14 @@ class POPoSHeatmap(BaseKeypointCodec):
             sigma=self.sigma, mode=decode_mode, topk=topk, grid_side=grid_side,
             grid_spacing=grid_spacing, grid_method=grid_method, refine=refine,
             refine_iters=refine_iters, anchor_radius=anchor_radius, clip_floor=clip_floor,
-            weight_power=weight_power, robust_iters=robust_iters)
+            weight_power=weight_power, robust_iters=robust_iters, fallback=fallback)
         # Validate the remaining options now rather than at the first decode.
         decode_heatmaps(torch.zeros(1, 1, self.heatmap_size[1], self.heatmap_size[0]),
                         **self.decode_cfg)
         self.scale_factor = (np.array(self.input_size) /
                              np.array(self.heatmap_size)).astype(np.float32)
+        # built once: a tensor per decode call is measurable on the one-face path
+        self._scale = torch.from_numpy(self.scale_factor)
 
     def encode(self,
                keypoints: np.ndarray,
@@ -120,7 +125,8 @@ class POPoSHeatmap(BaseKeypointCodec):
                              f'(W x H) heatmaps, got {w}x{h}: the model and the codec disagree '
                              'on the heatmap size')
         keypoints, scores = decode_heatmaps(heatmaps, **self.decode_cfg)
-        scale = torch.as_tensor(self.scale_factor, device=keypoints.device)
+        scale = self._scale if keypoints.device == self._scale.device else \
+            self._scale.to(keypoints.device)
         return keypoints * scale, scores
 
     def batch_decode(self, batch_heatmaps: Tensor) -> Tuple[np.ndarray, np.ndarray]:
@@ -130,7 +136,8 @@ class POPoSHeatmap(BaseKeypointCodec):
 
     def decode(self, encoded: Union[np.ndarray, Tensor]) -> Tuple[np.ndarray, np.ndarray]:
         """Heatmaps (K, H, W) -> keypoints (1, K, 2) in input px, scores (1, K), numpy."""
-        heatmaps = torch.as_tensor(np.asarray(encoded, dtype=np.float32))
+        heatmaps = torch.from_numpy(np.ascontiguousarray(encoded, dtype=np.float32)) \
+            if not isinstance(encoded, Tensor) else encoded.detach().float().cpu()
         if heatmaps.dim() != 3:
             raise ValueError(f'heatmaps must be (K, H, W), got shape {tuple(heatmaps.shape)}')
         keypoints, scores = self.batch_decode_tensor(heatmaps[None])

@@ -1,6 +1,7 @@
 """The registered codec: mmpose's codec contract, round trip, registry build, errors."""
 import numpy as np
 import pytest
+import torch
 from mmpose.codecs import MSRAHeatmap
 from mmpose.registry import KEYPOINT_CODECS
 
@@ -45,11 +46,25 @@ def test_registry_build_and_decode_settings():
     assert codec.decode_cfg['topk'] == 12 and codec.decode_cfg['sigma'] == 1.5
 
 
+def test_numpy_decode_equals_tensor_decode_per_face():
+    """The one-face numpy path (what a tracker calls) = the batched tensor path."""
+    codec = POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), fallback='seed')
+    rng = np.random.default_rng(3)
+    maps = codec.encode(rng.uniform(8, 248, (1, 68, 2)).astype(np.float32))['heatmaps']
+    maps = maps * 0.8 + rng.normal(0, 0.03, maps.shape).astype(np.float32)
+    kpts, scores = codec.decode(maps)
+    batched, bscores = codec.batch_decode(torch.from_numpy(np.stack([maps, maps])))
+    np.testing.assert_array_equal(kpts, batched[0, 0][None])
+    np.testing.assert_array_equal(scores, bscores[0, 0][None])
+
+
 def test_bad_input_errors():
     with pytest.raises(ValueError, match='decode_mode'):
         POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), decode_mode='dark')
     with pytest.raises(ValueError, match='refine'):
         POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), refine='newton')
+    with pytest.raises(ValueError, match='fallback'):
+        POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), fallback='argmax')
     codec = POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8))
     with pytest.raises(ValueError, match='disagree on the heatmap size'):
         codec.decode(np.zeros((98, 16, 16), np.float32))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from popos.codecs.functional import (block_seed, decode_heatmaps, gauss_newton, sanitize_heatmaps,
-                                     pseudorange_solve, resolution_defaults)
+from popos.codecs.functional import (block_seed, build_disc_tables, decode_heatmaps, gauss_newton,
+                                     pseudorange_solve, resolution_defaults, sanitize_heatmaps)
 from popos.codecs.functional.small_linalg import solve_2x2, solve_spd
 
 SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
@@ -144,25 +144,57 @@ def test_gauss_newton_matches_reference():
         np.testing.assert_allclose(got[b, j], p, atol=1e-6)
 
 
-def test_pseudorange_solve_matches_weighted_lstsq():
-    rng = np.random.default_rng(1)
-    anchors = rng.uniform(0, 16, (2, 4, 15, 2))
-    truth = rng.uniform(4, 12, (2, 4, 1, 2))
-    # ranges from a scaled/offset model plus noise: a well-posed but inexact system
-    d2 = (((anchors - truth) ** 2).sum(-1) - 3.0) / 1.3 + rng.normal(0, 0.5, (2, 4, 15))
-    wts = rng.uniform(0.1, 1, (2, 4, 15))
-    origin = rng.uniform(4, 12, (2, 4, 2))
-    pos, alpha = pseudorange_solve(torch.tensor(origin), torch.tensor(anchors), torch.tensor(d2),
-                                   torch.tensor(wts), sigma=2.0, robust_iters=0)
-    for b, j in itertools.product(range(2), range(4)):
-        rel = anchors[b, j] - origin[b, j]
-        a = np.column_stack([2 * rel, d2[b, j] / 8.0, np.ones(15)])
-        y = (rel ** 2).sum(-1)
-        sw = np.sqrt(wts[b, j])
+def ref_pseudorange(off, u, w0, robust_iters):
+    """Per-landmark weighted lstsq of ``|o|^2 = 2 o.q + t2 u + g`` with Cauchy re-weighting."""
+    a = np.column_stack([2 * off, u, np.ones(len(u))])
+    y = (off ** 2).sum(-1)
+    w = w0.copy()
+    for it in range(robust_iters + 1):
+        sw = np.sqrt(w)
         theta = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)[0]
-        # solve_spd adds a 1e-6 relative ridge, hence not bit-exact.
-        np.testing.assert_allclose(pos[b, j].numpy(), origin[b, j] + theta[:2], atol=1e-4)
-        np.testing.assert_allclose(alpha[b, j].item(), theta[2] / 8.0, atol=1e-4)
+        if it < robust_iters:
+            r = a @ theta - y
+            rms = np.sqrt((w * r ** 2).sum() / w.sum())
+            w = w0 / (1 + (r / (2 * rms)) ** 2)
+    return theta
+
+
+@pytest.mark.parametrize('unrolled', [False, True])
+@pytest.mark.parametrize('robust_iters', [0, 1])
+def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
+    """The moment-table normal equations equal a per-landmark weighted lstsq."""
+    tab = build_disc_tables(4.0, 16, 16)
+    off = tab.offsets.double().numpy()
+    rng = np.random.default_rng(1)
+    q = rng.uniform(-1, 1, (2, 4, 1, 2))
+    t2 = rng.uniform(4, 16, (2, 4, 1))                       # 2 (sigma * width)^2
+    g = rng.uniform(-3, 3, (2, 4, 1))
+    u = (((off - q) ** 2).sum(-1) - g) / t2 + rng.normal(0, 0.05, (2, 4, len(off)))
+    w = rng.uniform(0.1, 1, u.shape) * (rng.random(u.shape) > 0.2)   # some anchors vote 0
+    theta = pseudorange_solve(tab, torch.tensor(u).float(), torch.tensor(w).float(),
+                              robust_iters, unrolled=unrolled).double().numpy()
+    for b, j in itertools.product(range(2), range(4)):
+        ref = ref_pseudorange(off, u[b, j], w[b, j], robust_iters)
+        # float32 normal equations and a 1e-6 relative ridge: not bit-exact
+        np.testing.assert_allclose(theta[b, j, :2], ref[:2], atol=2e-3)
+        np.testing.assert_allclose(theta[b, j, 2], ref[2], rtol=2e-3)
+
+
+def test_disc_gather_matches_brute_force():
+    """Disc values read through the -1-padded flat map = direct indexing (-1 off the map)."""
+    h, w = 6, 9
+    tab = build_disc_tables(2.5, h, w)
+    px, py = tab.pad
+    hm = torch.rand(h, w)
+    padded = torch.nn.functional.pad(hm, (px, px, py, py), value=-1.0).reshape(-1)
+    for y, x in itertools.product(range(h), range(w)):
+        got = padded[tab.to_padded[y * w + x] + tab.flat]
+        for (dx, dy), v in zip(tab.offsets.long().tolist(), got.tolist()):
+            inside = 0 <= x + dx < w and 0 <= y + dy < h
+            assert v == (hm[y + dy, x + dx].item() if inside else -1.0)
+        assert tab.pixel[y * w + x].tolist() == [x, y]
+    assert all(dx * dx + dy * dy <= 2.5 ** 2 for dx, dy in tab.offsets.tolist())
+    assert len(tab.offsets) == 21                        # lattice points in a disc of r 2.5
 
 
 def test_small_solvers_match_numpy():

@@ -1,9 +1,12 @@
 """Batched POPoS / KeyPosS / closed-form decoding of Gaussian heatmaps.
 
 The single implementation used by the codec, the head, evaluation and export. Everything
-is batched over (B, J): no Python loop runs over images or landmarks, and only ops with
-ONNX (opset >= 11) and TFLite lowerings are used (topk, gather, log, sqrt, argmin, and
-small systems solved by unrolled elementwise code).
+is batched over (B, J): no Python loop runs over images or landmarks. Two execution
+modes of the same math: eager (the default; the grid-search fallback runs only on the
+landmarks whose pseudo-range solve was rejected, small systems go to ``torch.linalg``)
+and static graph (while tracing/exporting: every branch for every landmark, selected with
+``where``, small systems solved by unrolled elementwise code, only ops with ONNX opset 11
+and TFLite lowerings).
 
 Coordinates are in heatmap pixels with pixel ``i`` centred at ``i`` (the MSRA
 convention of mmpose's heatmap codecs); callers scale to input pixels.
@@ -11,14 +14,18 @@ convention of mmpose's heatmap codecs); callers scale to input pixels.
 from typing import Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from .defaults import resolution_defaults
-from .small_linalg import solve_2x2, solve_spd
+from .decode_stats import record_decode
+from .defaults import pseudorange_weight_power, resolution_defaults
+from .pseudorange import disc_tables, pseudorange_solve
+from .small_linalg import solve_2x2
 
 DECODE_MODES = ('popos', 'keypos', 'lls')
 REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
 GRID_SEARCHES = ('coarse_to_fine', 'dense')
+FALLBACKS = ('grid', 'seed')
 
 
 def sanitize_heatmaps(heatmaps: Tensor) -> Tensor:
@@ -48,34 +55,6 @@ def topk_anchors(flat: Tensor, k: int, width: int, sigma: float,
     """Global top-K pixels of (B, J, HW) maps -> anchors (B,J,K,2), d^2 (B,J,K), values (B,J,K)."""
     values, index = flat.topk(min(k, flat.shape[-1]), dim=-1)
     return _pixel_xy(index, width), squared_ranges(values, sigma, clip_floor), values
-
-
-def local_topk_anchors(flat: Tensor, peak: Tensor, height: int, width: int, k: int,
-                       radius: float, sigma: float,
-                       clip_floor: float) -> Tuple[Tensor, Tensor, Tensor]:
-    """Top-K pixels within ``radius`` of the argmax -> anchors (B,J,K,2), d^2, values.
-
-    Pixels outside the disc (or the map) get value -1 so they rank last; callers give
-    them zero weight. When the disc is smaller than the map only the disc is gathered,
-    so the cost does not grow with the map (a 64x64 map reads ~50 pixels, not 4096).
-    """
-    r = int(radius)
-    offsets = [(dx, dy) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
-               if dx * dx + dy * dy <= radius * radius]
-    if len(offsets) < height * width:
-        off = torch.tensor(offsets, dtype=peak.dtype, device=peak.device)      # (P, 2)
-        cand = peak.unsqueeze(-2) + off                                         # (B,J,P,2)
-        cx, cy = cand[..., 0], cand[..., 1]
-        valid = (cx >= 0) & (cx <= width - 1) & (cy >= 0) & (cy <= height - 1)
-        idx = (cy.clamp(0, height - 1) * width + cx.clamp(0, width - 1)).long()
-        vals = torch.where(valid, flat.gather(-1, idx), -torch.ones_like(cx))
-        values, pos = vals.topk(min(k, len(offsets)), dim=-1)
-        anchors = cand.gather(-2, pos.unsqueeze(-1).expand(-1, -1, -1, 2))
-        return anchors, squared_ranges(values, sigma, clip_floor), values
-    pix = _pixel_xy(torch.arange(height * width, device=flat.device), width)  # (HW, 2)
-    near = (pix - peak.unsqueeze(-2)).square().sum(-1) <= radius * radius       # (B,J,HW)
-    return topk_anchors(torch.where(near, flat, -torch.ones_like(flat)), k, width, sigma,
-                        clip_floor)
 
 
 def block_seed(flat: Tensor, peak: Tensor, height: int, width: int, sigma: float,
@@ -208,34 +187,30 @@ def gauss_newton(start: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor,
     return p
 
 
-def pseudorange_solve(origin: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor, sigma: float,
-                      robust_iters: int = 1) -> Tuple[Tensor, Tensor]:
-    """Weighted least squares for position, range scale and range offset jointly.
+def exporting() -> bool:
+    """True while torch.jit / torch.onnx / torch.export / torch.compile trace the decoder."""
+    return bool(torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or
+                torch.compiler.is_exporting() or torch.compiler.is_compiling())
 
-    Model: ``|a_i - p|^2 = alpha * d_i^2 + gamma`` (amplitude and width of the predicted
-    Gaussian unknown), linear in ``(p, alpha, gamma - |p|^2)`` once expanded. Anchors are
-    expressed relative to ``origin`` for conditioning; Cauchy re-weighting passes damp
-    anchors that belong to a false peak.
 
-    Returns:
-        position (B,J,2) and width ratio squared ``alpha`` (B,J) (1 for an ideal target).
-    """
-    rel = anchors - origin.unsqueeze(-2)
-    scale = 2.0 * sigma * sigma
-    rows = torch.stack([2 * rel[..., 0], 2 * rel[..., 1], d2 / scale, torch.ones_like(d2)], -1)
-    target = rel.square().sum(-1)
-    w = weights
-    theta = None
-    for it in range(robust_iters + 1):
-        wr = rows * w.unsqueeze(-1)
-        normal = torch.matmul(wr.transpose(-1, -2), rows)  # not einsum: opset 11
-        rhs = (wr * target.unsqueeze(-1)).sum(-2)
-        theta = solve_spd(normal, rhs)
-        if it < robust_iters:
-            resid = (rows * theta.unsqueeze(-2)).sum(-1) - target
-            rms = ((w * resid.square()).sum(-1) / w.sum(-1).clamp_min(1e-12)).sqrt()
-            w = weights / (1.0 + (resid / (2.0 * rms.unsqueeze(-1) + 1e-6)).square())
-    return origin + theta[..., :2], theta[..., 2] / scale
+def _grid_then_gn(flat: Tensor, peak: Tensor, anchors: Tensor, d2: Tensor, inside: Tensor,
+                  height: int, width: int, sigma: float, clip_floor: float, side: float,
+                  spacing: float, grid_method: str, refine: str,
+                  refine_iters: int) -> Tuple[Tensor, Tensor]:
+    """2x2 seed -> parallel grid -> Gauss-Newton kept only near the peak -> (kpts, gn_ok)."""
+    seed = block_seed(flat, peak, height, width, sigma, clip_floor)
+    # With a refinement after it the grid only has to land in the right basin: one
+    # 9x9 level (2x-2.3x cheaper at 16..4); alone it searches down to `spacing`.
+    kpts = grid_search(seed, anchors, d2.clamp_min(0.0).sqrt(), inside, side, spacing,
+                       grid_method, max_levels=1 if refine != 'none' else 32)
+    if refine == 'none':
+        return kpts, torch.ones_like(kpts[..., 0], dtype=torch.bool)
+    # A refined point is only trusted near the peak its anchors surround (a clean
+    # Gaussian's centre is within ~0.7 px of its argmax); on a map with no real peak
+    # Gauss-Newton can wander to the border, so the grid optimum stays.
+    gn = gauss_newton(kpts, anchors, d2, inside, refine_iters)
+    gn_ok = (gn - peak).square().sum(-1) <= max(1.5, side / 2) ** 2
+    return torch.where(gn_ok.unsqueeze(-1), gn, kpts), gn_ok
 
 
 def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
@@ -243,26 +218,39 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     grid_spacing: Optional[float] = None, grid_method: str = 'coarse_to_fine',
                     refine: str = 'pseudorange', refine_iters: int = 3,
                     anchor_radius: Optional[float] = None,
-                    clip_floor: float = 1e-9, weight_power: float = 2.0,
-                    robust_iters: int = 1) -> Tuple[Tensor, Tensor]:
+                    clip_floor: float = 1e-9, weight_power: Optional[float] = None,
+                    robust_iters: int = 1, fallback: str = 'grid',
+                    static_graph: Optional[bool] = None) -> Tuple[Tensor, Tensor]:
     """Decode a batch of heatmaps (B, J, H, W) -> keypoints (B, J, 2) in heatmap px, scores (B, J).
 
     Args:
         sigma: Gaussian sigma (heatmap px) the targets were encoded with.
-        mode: ``'popos'`` (anchors -> 2x2 seed -> parallel grid -> refinement),
-            ``'keypos'`` (global top-K + Gauss-Newton from the argmax, KeyPosS) or
-            ``'lls'`` (the closed-form 2x2 block solve alone).
-        topk, grid_side, grid_spacing: default per resolution (see ``defaults.py``).
+        mode: ``'popos'`` (anchors around the argmax -> pseudo-range solve, with
+            2x2 seed -> parallel grid -> Gauss-Newton as the fallback), ``'keypos'``
+            (global top-K + Gauss-Newton from the argmax, KeyPosS) or ``'lls'`` (the
+            closed-form 2x2 block solve alone).
+        topk, grid_side, grid_spacing: the grid search's anchors and grid, default per
+            resolution (see ``defaults.py``). The pseudo-range solve uses every pixel of
+            the anchor disc instead, each weighted by ``h ** weight_power``.
         grid_method: ``'coarse_to_fine'`` or ``'dense'`` (the published single step).
-        refine: after the grid, ``'pseudorange'`` (joint position/scale/offset LS,
-            falling back to Gauss-Newton when implausible), ``'gauss_newton'`` or ``'none'``.
+        refine: ``'pseudorange'`` (joint position/scale/offset LS; where implausible the
+            grid search + Gauss-Newton answers), ``'gauss_newton'`` (grid + Gauss-Newton
+            everywhere) or ``'none'`` (the grid alone, down to ``grid_spacing``).
         anchor_radius: POPoS anchors are taken within this radius (heatmap px) of the
             argmax, default ``2 * sigma``; keeps a second peak from voting.
         clip_floor: lower clip of heatmap values before the log.
         weight_power: pseudo-range anchors are weighted by ``h ** weight_power``; 2 is
             inverse-variance weighting, since additive noise ``dh`` perturbs
-            ``d^2 = -2 sigma^2 ln h`` by ``2 sigma^2 dh / h``.
+            ``d^2 = -2 sigma^2 ln h`` by ``2 sigma^2 dh / h``. Default per resolution
+            (``defaults.PSEUDORANGE_WEIGHT_POWER``).
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
+        fallback: where the pseudo-range solve is rejected, ``'grid'`` answers with the
+            2x2 seed -> parallel grid -> Gauss-Newton, ``'seed'`` with the closed-form 2x2
+            block solve alone (a much smaller exported graph; see docs/deployment.md).
+        static_graph: ``True`` computes every branch for every landmark and selects with
+            ``where`` (one graph for ONNX/TFLite, unrolled solvers); ``False`` computes the
+            fallback only where needed and counts it (:func:`decode_stats`); ``None``
+            (default) = ``True`` exactly while tracing or exporting.
 
     Degenerate maps are defined: NaN and negative values count as 0; a map with no
     variation (all zero, flat, all NaN) decodes to its centre with score 0; outputs are
@@ -276,20 +264,28 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         raise ValueError(f'refine must be one of {REFINE_MODES}, got {refine!r}')
     if grid_method not in GRID_SEARCHES:
         raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
+    if fallback not in FALLBACKS:
+        raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
     b, j, h, w = heatmaps.shape
+    # the map size is a constant of the graph (tables are built for it); B and J stay traced
+    h, w = int(h), int(w)
     if h < 2 or w < 2:
         raise ValueError(f'heatmaps must be at least 2x2, got {h}x{w}')
+    static = exporting() if static_graph is None else bool(static_graph)
     d_topk, d_side, d_spacing = resolution_defaults(h, w, mode)
+    power = float(weight_power if weight_power is not None else pseudorange_weight_power(h, w))
     k = int(topk or d_topk)
     side = float(grid_side or d_side)
     spacing = float(grid_spacing or d_spacing)
-
+    radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
+    tab = disc_tables(radius if mode == 'popos' else 0.0, h, w, heatmaps.device,
+                      cache=not static)
     hm = sanitize_heatmaps(heatmaps.float())
     flat = hm.reshape(b, j, h * w)
     maxval, maxidx = flat.max(-1)
-    valid = (maxval - flat.min(-1).values) > 0
-    peak = _pixel_xy(maxidx, w)
-    scores = torch.where(valid, maxval, torch.zeros_like(maxval))
+    valid = maxval > flat.amin(-1)
+    peak = tab.pixel.index_select(0, maxidx.reshape(-1)).reshape(b, j, 2)  # one lookup
+    scores = maxval * valid
 
     if mode == 'lls':
         kpts = block_seed(flat, peak, h, w, sigma, clip_floor)
@@ -298,39 +294,54 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak, anchors, d2, (vals > clip_floor).to(hm.dtype), iters=20)
     else:
-        radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
-        anchors, d2, vals = local_topk_anchors(flat, peak, h, w, k, radius, sigma, clip_floor)
-        inside = (vals > clip_floor).to(hm.dtype)
-        weights = vals.clamp_min(0.0) ** weight_power
-        seed = block_seed(flat, peak, h, w, sigma, clip_floor)
-        ranges = d2.clamp_min(0.0).sqrt()
-        # With a refinement after it the grid only has to land in the right basin: one
-        # 9x9 level (2x-2.3x cheaper at 16..4); alone it searches down to `spacing`.
-        kpts = grid_search(seed, anchors, ranges, inside, side, spacing, grid_method,
-                           max_levels=1 if refine != 'none' else 32)
-        if refine != 'none':
-            # A refined point is only trusted near the peak its anchors surround (a clean
-            # Gaussian's centre is within ~0.7 px of its argmax); on a map with no real
-            # peak Gauss-Newton can wander to the border, so the grid optimum stays.
-            reach = max(1.5, side / 2) ** 2
-            gn = gauss_newton(kpts, anchors, d2, inside, refine_iters)
-            gn_ok = (gn - peak).square().sum(-1) <= reach
-            fallback = torch.where(gn_ok.unsqueeze(-1), gn, kpts)
-            if refine == 'pseudorange':
-                pr, alpha = pseudorange_solve(kpts, anchors, d2, weights * inside, sigma,
-                                              robust_iters)
-                # ... and the joint solve only with a plausible width ratio as well.
-                ok = (alpha > 0.2) & (alpha < 5.0) & torch.isfinite(pr).all(-1) & \
-                    ((pr - peak).square().sum(-1) <= reach)
-                kpts = torch.where(ok.unsqueeze(-1), pr, fallback)
-            else:
-                kpts = fallback
+        # The disc around the argmax is one gather from a copy padded with -1 (no bounds
+        # checks; a negative value carries no range, so it gets no weight and ranks last).
+        px, py = tab.pad
+        padded = F.pad(hm, (px, px, py, py), value=-1.0).reshape(b, j, -1)
+        start = tab.to_padded.index_select(0, maxidx.reshape(-1)).reshape(b, j, 1)
+        vals = padded.gather(-1, start + tab.flat)                               # (B,J,P)
+        u = vals.clamp(clip_floor, 1.0).log().neg_()             # d^2 / (2 sigma^2)
+        args = (h, w, sigma, clip_floor, side, spacing, grid_method, refine, refine_iters)
 
-    centre = torch.tensor([(w - 1) / 2.0, (h - 1) / 2.0], device=hm.device, dtype=hm.dtype)
-    good = valid.unsqueeze(-1) & torch.isfinite(kpts)
-    kpts = torch.where(good, kpts, torch.where(valid.unsqueeze(-1), peak, centre.expand_as(kpts)))
+        def answer_fallback(sel=None) -> Tuple[Tensor, Tensor]:
+            """Grid search + Gauss-Newton on the disc's top-K anchors, or the 2x2 seed."""
+            pick = (lambda t: t) if sel is None else (lambda t: t[sel].unsqueeze(0))
+            maps = pick(flat)
+            if refine == 'pseudorange' and fallback == 'seed':
+                seed = block_seed(maps, pick(peak), h, w, sigma, clip_floor)
+                return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
+            top, pos = pick(vals).topk(min(k, vals.shape[-1]), -1)
+            # A value at or below the clip floor bounds the range from below only: no vote.
+            return _grid_then_gn(maps, pick(peak), pick(peak).unsqueeze(-2) + F.embedding(
+                pos, tab.offsets), squared_ranges(top, sigma, clip_floor),
+                (top > clip_floor).to(hm.dtype), *args)
+
+        if refine != 'pseudorange':
+            kpts = answer_fallback()[0]
+        else:
+            # every disc pixel votes, weighted by h^p (top-K is for the grid search only)
+            weights = torch.where(vals > clip_floor, vals.pow(power), torch.zeros_like(vals))
+            theta = pseudorange_solve(tab, u, weights, robust_iters, unrolled=static)
+            alpha = theta[..., 2] / (2.0 * sigma * sigma)        # width ratio squared
+            # Trusted only with a plausible width ratio and near the peak its anchors
+            # surround (NaN fails every comparison, so a failed solve is rejected too).
+            ok = (alpha > 0.2) & (alpha < 5.0) & \
+                (theta[..., :2].square().sum(-1) <= max(1.5, side / 2) ** 2)
+            kpts = peak + theta[..., :2]
+            if static:
+                kpts = torch.where(ok.unsqueeze(-1), kpts, answer_fallback()[0])
+            else:
+                sel = (valid & ~ok).nonzero(as_tuple=True)
+                n_gn_bad = 0
+                if sel[0].numel():
+                    fb, gn_ok = answer_fallback(sel)
+                    kpts = kpts.index_put(sel, fb[0])
+                    n_gn_bad = int((~gn_ok).sum())
+                record_decode(int(valid.sum()), int(sel[0].numel()), n_gn_bad)
+
+    # Every branch above is finite where the map has a peak (a non-finite pseudo-range
+    # solve fails its plausibility test, the fallbacks keep finite candidates only).
+    kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.
-    x = kpts[..., 0].clamp(-1.0, float(w))
-    y = kpts[..., 1].clamp(-1.0, float(h))
-    return torch.stack([x, y], -1), scores
+    return torch.maximum(torch.minimum(kpts, tab.upper), tab.lower), scores

@@ -1,10 +1,21 @@
-"""Batched solvers for tiny linear systems, written with elementwise ops only.
+"""Batched solvers for tiny linear systems.
 
-``torch.linalg.solve`` has no ONNX/TFLite lowering; these unrolled versions export
-with Mul/Add/Div/Sqrt and stay batched over any leading dimensions.
+``torch.linalg`` has no ONNX/TFLite lowering, so exported graphs use the unrolled versions
+(Mul/Add/Div/Sqrt only, batched over any leading dimensions); eager decoding uses
+``torch.linalg``, whose one call costs less than the dozens of elementwise ops of the unrolled
+solvers on a single face.
 """
+from functools import lru_cache
+from typing import Tuple
+
 import torch
 from torch import Tensor
+
+
+@lru_cache(maxsize=16)
+def _damping(n: int, ridge: float, dtype: torch.dtype, device: str) -> Tuple[Tensor, Tensor]:
+    eye = torch.eye(n, dtype=dtype, device=device)
+    return 1.0 + ridge * eye, 1e-12 * eye
 
 
 def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
@@ -24,7 +35,7 @@ def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
     return torch.where(ok.unsqueeze(-1), x, torch.zeros_like(x))
 
 
-def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6) -> Tensor:
+def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) -> Tensor:
     """Solve the symmetric positive (semi-)definite system ``a x = b``.
 
     Args:
@@ -33,11 +44,17 @@ def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6) -> Tensor:
         ridge: each diagonal entry is scaled by ``1 + ridge`` (Levenberg-Marquardt
             damping, invariant to column scaling), plus a tiny absolute floor, so
             rank-deficient systems (e.g. all anchors at one range) stay finite.
+        unrolled: elementwise Cholesky (exportable); ``False`` = ``torch.linalg.solve_ex``
+            with the same damping (eager only).
 
     Returns:
-        (..., n) solution via an unrolled Cholesky factorisation.
+        (..., n) solution.
     """
     n = a.shape[-1]
+    if not unrolled:
+        scale, floor = _damping(n, float(ridge), a.dtype, str(a.device))
+        # LU (solve_ex, no error checks) measured faster than cholesky_ex + cholesky_solve
+        return torch.linalg.solve_ex(torch.addcmul(floor, a, scale), b.unsqueeze(-1))[0][..., 0]
     rows = [[a[..., i, j] for j in range(n)] for i in range(n)]
     for i in range(n):
         rows[i][i] = rows[i][i] * (1.0 + ridge) + 1e-12
@@ -64,3 +81,42 @@ def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6) -> Tensor:
             s = s - low[k][i] * x[k]
         x[i] = s / low[i][i]
     return torch.stack(x, dim=-1)
+
+
+def solve_3x3(a: Tensor, b: Tensor, eps: float = 1e-30) -> Tensor:
+    """Solve (..., 3, 3) ``a x = b`` by the adjugate; singular systems return zeros.
+
+    Row ``i`` of the cofactor matrix is ``row_{i+1} x row_{i+2}``, i.e. column ``i`` of
+    ``adj(a)``; six constant-index gathers build it (a few graph nodes, not dozens).
+    """
+    nxt = torch.tensor([1, 2, 0], device=a.device)
+    prv = torch.tensor([2, 0, 1], device=a.device)
+    r1, r2 = a.index_select(-2, nxt), a.index_select(-2, prv)
+    cof = r1.index_select(-1, nxt) * r2.index_select(-1, prv) - \
+        r1.index_select(-1, prv) * r2.index_select(-1, nxt)
+    det = (a[..., 0, :] * cof[..., 0, :]).sum(-1, keepdim=True)
+    ok = det.abs() > eps
+    x = (cof * b.unsqueeze(-1)).sum(-2) / torch.where(ok, det, torch.ones_like(det))
+    return torch.where(ok, x, torch.zeros_like(x))
+
+
+def solve_bordered(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) -> Tensor:
+    """Solve the (..., 4, 4) SPD system ``a x = b`` (pseudo-range normal equations).
+
+    Unrolled (export): the last unknown is eliminated through its Schur complement
+    ``a33 - s s^T / a_44`` and the remaining 3x3 system solved by :func:`solve_3x3`, about
+    a third of the graph nodes of an unrolled 4x4 Cholesky. Eager: :func:`solve_spd` with
+    ``torch.linalg``. Both damp the diagonal by ``1 + ridge``.
+    """
+    if not unrolled:
+        return solve_spd(a, b, ridge, unrolled=False)
+    corner = a[..., 3:, 3:].clamp_min(1e-12)                        # (..., 1, 1)
+    s = a[..., :3, 3:]                                              # (..., 3, 1)
+    # a literal, not torch.eye: TFLite's interpreter has no kernel for the iota eye lowers to
+    damp = torch.tensor([[1.0 + ridge if i == j else 1.0 for j in range(3)] for i in range(3)],
+                        dtype=a.dtype, device=a.device)
+    inner = a[..., :3, :3] * damp
+    inner = inner - s * s.transpose(-1, -2) / corner
+    x = solve_3x3(inner, b[..., :3] - s[..., 0] * (b[..., 3:] / corner[..., 0]))
+    last = (b[..., 3:] - (s[..., 0] * x).sum(-1, keepdim=True)) / corner[..., 0]
+    return torch.cat([x, last], -1)

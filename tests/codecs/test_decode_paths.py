@@ -1,0 +1,110 @@
+"""Eager (fallback only where needed, torch.linalg) vs static-graph (export) decoding, and
+the fallback statistic."""
+import pytest
+import torch
+
+from popos.codecs.functional import decode_heatmaps, decode_stats, reset_decode_stats
+
+SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (8, 6)]  # (H, W)
+
+
+def noisy_gaussians(b: int, j: int, h: int, w: int, seed: int, noise: float = 0.03,
+                    amp=(0.55, 1.0), width=(0.8, 1.25)) -> torch.Tensor:
+    """Gaussians (sigma 2) of random amplitude and width plus white noise, (B, J, H, W)."""
+    g = torch.Generator().manual_seed(seed)
+    gt = torch.rand(b, j, 2, generator=g) * torch.tensor([w - 1.0, h - 1.0])
+    a = amp[0] + (amp[1] - amp[0]) * torch.rand(b, j, 1, 1, generator=g)
+    s = 2.0 * (width[0] + (width[1] - width[0]) * torch.rand(b, j, 1, 1, generator=g))
+    ys = torch.arange(h, dtype=torch.float32).view(1, 1, h, 1)
+    xs = torch.arange(w, dtype=torch.float32).view(1, 1, 1, w)
+    d2 = (xs - gt[..., 0, None, None]) ** 2 + (ys - gt[..., 1, None, None]) ** 2
+    return a * torch.exp(-d2 / (2 * s ** 2)) + noise * torch.randn(b, j, h, w, generator=g)
+
+
+@pytest.mark.parametrize('h,w', SIZES)
+@pytest.mark.parametrize('fallback', ['grid', 'seed'])
+def test_eager_equals_static_graph(h, w, fallback):
+    """The export path (every branch + where, unrolled solvers) equals the eager path."""
+    maps = noisy_gaussians(3, 40, h, w, seed=h * w)
+    eager, s1 = decode_heatmaps(maps, fallback=fallback, static_graph=False)
+    static, s2 = decode_heatmaps(maps, fallback=fallback, static_graph=True)
+    torch.testing.assert_close(s1, s2)
+    assert (eager - static).abs().max() < 1e-3
+
+
+@pytest.mark.parametrize('fallback', ['grid', 'seed'])
+def test_eager_fallback_subset_equals_static_on_peakless_maps(fallback):
+    """Where the pseudo-range solve is rejected the eager path decodes only those landmarks
+    with the fallback; the answer equals computing it for every landmark."""
+    g = torch.Generator().manual_seed(3)
+    maps = 0.05 * torch.rand(2, 60, 8, 8, generator=g)
+    maps[0, :30] += noisy_gaussians(1, 30, 8, 8, seed=4, noise=0.0)[0]
+    reset_decode_stats()
+    eager, _ = decode_heatmaps(maps, fallback=fallback, static_graph=False)
+    stats = decode_stats()
+    static, _ = decode_heatmaps(maps, fallback=fallback, static_graph=True)
+    assert stats['pseudorange_rejected'] > 0, 'no fallback exercised'
+    assert (eager - static).abs().max() < 1e-3
+    assert decode_stats() == stats, 'the static graph must not count'
+    # the rejected landmarks got exactly the fallback's answer
+    rejected = (eager - decode_heatmaps(maps, refine='gauss_newton')[0]).norm(dim=-1) < 1e-5
+    seed = decode_heatmaps(maps, mode='lls')[0]
+    if fallback == 'seed':
+        rejected = (eager - seed).norm(dim=-1) < 1e-5
+    assert rejected.sum() >= stats['pseudorange_rejected']
+
+
+def test_seed_fallback_is_the_closed_form_block_solve():
+    """On noise-only maps (nothing plausible to fit) 'seed' answers with mode='lls'."""
+    g = torch.Generator().manual_seed(5)
+    maps = torch.rand(1, 98, 8, 8, generator=g)
+    reset_decode_stats()
+    got, _ = decode_heatmaps(maps, fallback='seed')
+    rejected = decode_stats()['pseudorange_rejected']
+    same = (got - decode_heatmaps(maps, mode='lls')[0]).norm(dim=-1) < 1e-5
+    assert rejected > 20 and same.sum() >= rejected
+
+
+def test_fallbacks_are_rare_on_clean_maps_and_counted():
+    reset_decode_stats()
+    decode_heatmaps(noisy_gaussians(4, 98, 8, 8, seed=1, noise=0.01))
+    decode_heatmaps(noisy_gaussians(4, 98, 64, 64, seed=2, noise=0.01))
+    stats = decode_stats()
+    assert stats['landmarks'] == 2 * 4 * 98
+    assert stats['pseudorange_fallback_rate'] < 0.01
+    # pure noise: no Gaussian to fit, most solves are implausible and fall back
+    g = torch.Generator().manual_seed(0)
+    reset_decode_stats()
+    decode_heatmaps(torch.rand(2, 98, 8, 8, generator=g))
+    stats = decode_stats()
+    assert stats['pseudorange_fallback_rate'] > 0.2
+    assert stats['gauss_newton_rejected'] <= stats['pseudorange_rejected']
+    reset_decode_stats()
+    assert decode_stats()['landmarks'] == 0
+
+
+def test_flat_maps_are_not_counted_and_decode_to_the_centre():
+    reset_decode_stats()
+    maps = torch.zeros(1, 3, 8, 8)
+    maps[0, 1] = float('nan')
+    maps[0, 2] = 0.25
+    for static in (False, True):
+        kpts, scores = decode_heatmaps(maps, static_graph=static)
+        torch.testing.assert_close(kpts, torch.full((1, 3, 2), 3.5))
+        assert torch.all(scores == 0)
+    assert decode_stats()['landmarks'] == 0
+
+
+def test_tracing_records_the_static_graph():
+    """Traced on maps where no fallback is needed, the graph still holds the fallback."""
+    def decode(x):
+        return decode_heatmaps(x)[0]
+
+    clean = noisy_gaussians(1, 20, 8, 8, seed=1, noise=0.0)
+    traced = torch.jit.trace(decode, clean, check_trace=False)
+    g = torch.Generator().manual_seed(2)
+    peakless = torch.rand(1, 20, 8, 8, generator=g)
+    reset_decode_stats()
+    eager = decode(peakless)
+    assert decode_stats()['pseudorange_rejected'] > 0
+    assert (traced(peakless) - eager).abs().max() < 1e-3

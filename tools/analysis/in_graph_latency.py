@@ -1,0 +1,121 @@
+"""Latency of the exported POPoS decoder next to the network it is attached to, one face.
+
+The reference embedded model of ``docs/deployment.md`` (random weights: a static graph's
+latency does not depend on them) is exported three ways: the network alone (image ->
+heatmaps), the network with the decoder in the graph (image -> keypoints), and the decoder
+alone (heatmaps -> keypoints). Each runs on one thread, batch 1, the three interleaved in
+every round; the table gives medians and the decoder's cost as a ratio to the network's.
+Used by ``benchmark_decoders.py --in-graph``.
+"""
+import copy
+import os
+import os.path as osp
+import statistics
+import tempfile
+import time
+from typing import Callable, Dict, List
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+MODEL_CFG = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
+
+
+class DecoderOnly(nn.Module):
+    """Heatmaps (1,K,h,w) -> keypoints in input px and scores: the decoder as its own graph."""
+
+    def __init__(self, codec) -> None:
+        super().__init__()
+        self.codec = codec
+
+    def forward(self, heatmaps: Tensor):
+        from popos.deploy.modules import decode_to_input_px
+        return decode_to_input_px(heatmaps, self.codec)
+
+
+def _modules(model_cfg: str) -> Dict[str, nn.Module]:
+    from popos.deploy.export import build_torch_model
+    from popos.deploy.modules import export_module
+    pose_model = build_torch_model(model_cfg, None)
+    lean = copy.copy(pose_model.head.decoder)
+    lean.decode_cfg = dict(lean.decode_cfg, fallback='seed')
+    return {'network': export_module(pose_model, False),
+            'network + decoder': export_module(pose_model, True),
+            'decoder alone': DecoderOnly(pose_model.head.decoder).eval(),
+            "decoder alone, fallback='seed'": DecoderOnly(lean).eval()}
+
+
+def _export_onnx(module: nn.Module, sample: Tensor, path: str) -> str:
+    from popos.deploy.export import onnx_export_without_dynamo
+    with onnx_export_without_dynamo(), torch.no_grad():
+        torch.onnx.export(module, (sample, ), path, opset_version=11, input_names=['input'])
+    return path
+
+
+def _interleaved_ms(calls: Dict[str, Callable[[], object]], runs: int) -> Dict[str, float]:
+    """Median ms per call, all calls taking turns in every round (load hits all alike)."""
+    for call in calls.values():
+        for _ in range(10):
+            call()
+    times: Dict[str, List[float]] = {k: [] for k in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(1e3 * (time.perf_counter() - start))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
+            backends=('onnxruntime', 'tflite')) -> Dict[str, Dict[str, float]]:
+    """``{backend: {module name: median ms}}`` for the network, network + decoder and the
+    decoder alone (the codec's settings, and with ``fallback='seed'``)."""
+    from popos.deploy.runners import OnnxRunner, TFLiteRunner
+    modules = _modules(model_cfg)
+    codec = modules['decoder alone'].codec
+    w, h = codec.input_size
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(1, 3, h, w)).astype(np.float32)
+    with torch.no_grad():
+        heatmaps = modules['network'](torch.from_numpy(image)).numpy()
+    inputs = {name: heatmaps if name.startswith('decoder') else image for name in modules}
+    out: Dict[str, Dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            runners = {}
+            for name, module in modules.items():
+                path = osp.join(tmp, f'{backend}_{len(runners)}')
+                sample = torch.from_numpy(inputs[name])
+                if backend == 'onnxruntime':
+                    runners[name] = OnnxRunner(_export_onnx(module, sample, path + '.onnx'),
+                                               threads)
+                else:
+                    from popos.deploy.tflite import convert_float
+                    runners[name] = TFLiteRunner(convert_float(module, sample, path + '.tflite'),
+                                                 threads)
+            out[backend] = _interleaved_ms(
+                {k: (lambda r=r, x=inputs[k]: r(x)) for k, r in runners.items()}, runs)
+    return out
+
+
+def in_graph_markdown(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1) -> str:
+    """The in-graph latency table as Markdown."""
+    res = measure(model_cfg, runs, threads)
+    lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
+             f'interleaved runs): `{osp.relpath(model_cfg, REPO)}`, random weights\n',
+             ('| backend | network ms | network + decoder ms | decoder alone ms (ratio to '
+              "network) | decoder alone, `fallback='seed'`, ms (ratio) |"),
+             '|---|---|---|---|---|']
+    for backend, r in res.items():
+        net, dec, lean = r['network'], r['decoder alone'], r["decoder alone, fallback='seed'"]
+        lines.append(f"| {backend} | {net:.3f} | {r['network + decoder']:.3f} | "
+                     f'{dec:.3f} ({dec / net:.2f}×) | {lean:.3f} ({lean / net:.2f}×) |')
+    return '\n'.join(lines) + '\n'
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+    torch.set_num_threads(1)
+    print(in_graph_markdown())
