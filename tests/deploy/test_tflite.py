@@ -92,11 +92,11 @@ def test_tflite_models_evaluate_through_mmdeploy(float_models, model_cfg, tmp_pa
     from popos.deploy.evaluate import build_backend_model
 
     from .conftest import deploy_cfg
-    hm_cfg = deploy_cfg('pose-detection_tflite_fp32_static-64x64.py')
+    hm_cfg = deploy_cfg('pose-detection_tflite_fp32_static.py')
     _, model = build_backend_model(hm_cfg, model_cfg, [float_models[False]])
     assert isinstance(model, POPoSEnd2EndModel)
     hm = evaluate_backend(hm_cfg, model_cfg, [float_models[False]], str(tmp_path / 'hm'))
-    dec = evaluate_backend(deploy_cfg('pose-detection_tflite_fp32_decode_static-64x64.py'),
+    dec = evaluate_backend(deploy_cfg('pose-detection_tflite_fp32_decode_static.py'),
                            model_cfg, [float_models[True]], str(tmp_path / 'dec'))
     assert np.isfinite(hm['NME']) and hm['NME'] > 0
     assert abs(hm['NME'] - dec['NME']) < 1e-2 * hm['NME']
