@@ -1,4 +1,5 @@
-# MobileNetV2 x0.35 cut at stride 16 (layer5, 32 ch): 64x64 crop -> 4x4 heatmaps. The smallest member.
+# MobileNetV2 x0.35 cut at stride 16 (layer5, 32 ch): 64x64 crop -> 4x4 heatmaps.
+# The smallest member.
 _base_ = ['./_base_/popos-embedded_synthetic-wflw-64x64-hm4.py']
 
 model = dict(

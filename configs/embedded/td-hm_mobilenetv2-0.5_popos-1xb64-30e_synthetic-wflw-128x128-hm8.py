@@ -1,4 +1,5 @@
-# MobileNetV2 x0.5 cut at stride 16 (layer5, 48 ch): 128x128 crop -> 8x8 heatmaps. The embedded target model.
+# MobileNetV2 x0.5 cut at stride 16 (layer5, 48 ch): 128x128 crop -> 8x8 heatmaps.
+# The embedded target model.
 _base_ = ['./_base_/popos-embedded_synthetic-wflw-128x128-hm8.py']
 
 model = dict(

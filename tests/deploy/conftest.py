@@ -1,4 +1,4 @@
-"""Shared deploy fixtures: a tiny synthetic WFLW set and a briefly fitted MobileNetV2 + POPoSHead."""
+"""Shared deploy fixtures: a tiny synthetic WFLW set, a briefly fitted MobileNetV2 + POPoSHead."""
 import os.path as osp
 
 import pytest

@@ -1,4 +1,4 @@
-"""ONNX export through mmdeploy: parity of both export modes and evaluation of the exported model."""
+"""ONNX export through mmdeploy: parity of both export modes, evaluation of the exported model."""
 import numpy as np
 import onnx
 import pytest

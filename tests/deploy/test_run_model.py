@@ -1,4 +1,5 @@
-"""tools/run_model.py: boxes -> crops -> landmarks in image px, .pts / COCO output, bad images skipped."""
+"""tools/run_model.py: boxes -> crops -> landmarks in image px, .pts / COCO output, bad images
+skipped."""
 import json
 import os.path as osp
 import runpy

@@ -43,7 +43,7 @@ def test_fp32_decode_in_graph_matches_pytorch_decode(float_models, pose_model, v
 @pytest.mark.slow
 def test_full_int8_is_integer_and_close(float_models, pose_model, model_cfg, val_inputs, tmp_path):
     """Full int8 calibrated on the val pipeline's real crops: integer I/O, sub-pixel drift."""
-    from popos.deploy import build_runner, compare
+    from popos.deploy import build_runner
     from popos.deploy.calibration import dataset_inputs
     from popos.deploy.tflite import quantize
     calibration = dataset_inputs(model_cfg, 'val', 6)
@@ -64,7 +64,7 @@ def test_full_int8_is_integer_and_close(float_models, pose_model, model_cfg, val
 @pytest.mark.slow
 def test_dynamic_int8_and_fp16_decode_in_graph(float_models, pose_model, val_inputs, tmp_path):
     """The decoder stays float: in-graph keypoints stay close to PyTorch after quantisation."""
-    from popos.deploy import build_runner, compare
+    from popos.deploy import build_runner
     from popos.deploy.tflite import quantize
     for precision in ('int8-dynamic', 'fp16'):
         out = quantize(float_models[True], str(tmp_path / f'{precision}.tflite'), precision, True)

@@ -313,7 +313,8 @@ def test_render_gaussians_equals_mmpose_unbiased_targets():
 
 
 def test_pseudo_label_loss_targets_the_student_gaussian_at_the_teacher_landmark():
-    """16x16 teacher (sigma 1.5) at (7.4, 8.2) -> the 8x8 student target at (3.7, 4.1), sigma 1.0."""
+    """16x16 teacher (sigma 1.5) at (7.4, 8.2) -> the 8x8 student target at (3.7, 4.1),
+    sigma 1.0."""
     teacher = _gauss(16, 7.4, 8.2, 1.5).float().expand(2, 3, 16, 16).contiguous()
     mse = dict(type='KeypointMSELoss', use_target_weight=True)
     loss = TeacherPseudoLabelLoss(loss=mse, decode_cfg={})

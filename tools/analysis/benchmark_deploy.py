@@ -3,8 +3,9 @@
 Backends: PyTorch, onnxruntime (heatmaps; decode in graph) and TFLite fp32 / fp16 /
 int8-dynamic / int8 (full, calibrated on val crops). Without ``--data-root`` the data are
 synthetic faces in the WFLW layout (``popos.datasets.synthetic``); without ``--checkpoint`` the
-model is first trained for ``--fit-steps`` iterations with mmengine's Runner. Prints a markdown table and writes
-``benchmark.json``. Fails (exit 1) if full int8 raises the NME by >= ``--max-int8-nme-rise``.
+model is first trained for ``--fit-steps`` iterations with mmengine's Runner. Prints a markdown
+table and writes ``benchmark.json``. Fails (exit 1) if full int8 raises the NME by >=
+``--max-int8-nme-rise``.
 """
 import argparse
 import json
@@ -16,7 +17,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEFAULT_MODEL = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
+DEFAULT_MODEL = osp.join(REPO, 'configs', 'deploy', 'models',
+                         'td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
 
 
 def parse_args():
@@ -57,7 +59,6 @@ def main() -> int:
     torch.set_num_threads(1)
     import popos.deploy as pd
     from popos.deploy.calibration import dataset_inputs
-    from popos.deploy.export import load_model_config
     from popos.deploy.modules import export_module
     from popos.deploy.runners import TorchRunner, build_runner
     from popos.deploy.tflite import convert
