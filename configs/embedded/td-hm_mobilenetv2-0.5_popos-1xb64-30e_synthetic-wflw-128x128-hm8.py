@@ -4,7 +4,7 @@ _base_ = ['./_base_/popos-embedded_synthetic-wflw-128x128-hm8.py']
 
 model = dict(
     backbone=dict(
-        type='POPoSTruncatedBackbone',
+        type='TruncatedBackbone',
         backbone=dict(type='MobileNetV2', widen_factor=0.5, out_indices=(4, ))),
     head=dict(
         in_channels=48,

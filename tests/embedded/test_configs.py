@@ -8,9 +8,8 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 import popos  # noqa: F401
-import popos.embedded  # noqa: F401
 import popos.models.distillers  # noqa: F401
-from popos.embedded import POPoSTruncatedBackbone
+from popos.models.backbones import TruncatedBackbone
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(c for c in glob.glob(osp.join(REPO, 'configs/embedded/td-*.py'))
@@ -42,7 +41,7 @@ def test_truncated_backbones_feed_the_head_at_its_size(name):
     body, channels = TRUNCATED[name]
     cfg = Config.fromfile(osp.join(REPO, 'configs/embedded',
                                    'td-hm_mobilenetv2-0.5_popos-1xb64-30e_synthetic-wflw-128x128-hm8.py'))
-    cfg.model.backbone = dict(type='POPoSTruncatedBackbone', backbone=body)
+    cfg.model.backbone = dict(type='TruncatedBackbone', backbone=body)
     cfg.model.head.update(in_channels=channels, conv_out_channels=(channels, ))
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
@@ -53,7 +52,7 @@ def test_truncated_backbones_feed_the_head_at_its_size(name):
 def test_truncation_drops_unused_layers_and_keeps_outputs():
     body = dict(type='MobileNetV2', widen_factor=0.5, out_indices=(4, ))
     full = MODELS.build(body)
-    cut = MODELS.build(dict(type='POPoSTruncatedBackbone', backbone=body))
+    cut = MODELS.build(dict(type='TruncatedBackbone', backbone=body))
     full.eval()  # mmpose backbones' train() returns None: no chaining
     cut.eval()
     cut.body.load_state_dict(full.state_dict(), strict=False)
@@ -67,4 +66,4 @@ def test_truncation_drops_unused_layers_and_keeps_outputs():
 
 def test_truncation_rejects_bad_backbones():
     with pytest.raises(TypeError, match='cannot cut it'):
-        POPoSTruncatedBackbone(dict(type='ResNet', depth=18))
+        TruncatedBackbone(dict(type='ResNet', depth=18))

@@ -10,7 +10,6 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import popos  # noqa: F401
-import popos.embedded  # noqa: F401
 import popos.models.distillers  # noqa: F401
 from popos.codecs import POPoSHeatmap
 from popos.models.distillers import (TeacherHeatmapMSELoss, TeacherPseudoLabelLoss,

@@ -25,7 +25,7 @@ def test_loss_and_decoded_error_fall_in_30_iterations():
     codec_cfg = dict(type='POPoSHeatmap', input_size=(size, size), heatmap_size=(hm, hm), sigma=1.5)
     model = MODELS.build(dict(
         type='TopdownPoseEstimator',
-        backbone=dict(type='POPoSHRNet', extra=TINY_HRNET, heatmap_size=hm, input_size=size),
+        backbone=dict(type='LowResHRNet', extra=TINY_HRNET, heatmap_size=hm, input_size=size),
         neck=dict(type='FeatureMapProcessor', concat=True),
         head=dict(type='POPoSHead', in_channels=120, out_channels=k, deconv_out_channels=None,
                   conv_out_channels=(32, ), conv_kernel_sizes=(1, ), decoder=codec_cfg,

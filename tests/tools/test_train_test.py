@@ -118,7 +118,7 @@ def test_dist_train_with_two_processes_keeps_ranks_in_sync(tiny_wflw, tmp_path):
     work.mkdir()
     cfg = tmp_path / 'dist_cfg.py'
     cfg.write_text(f"""_base_ = [{DIST_CONFIG!r}]
-custom_imports = dict(imports=['popos', 'popos.embedded', 'dump_rank_weights'],
+custom_imports = dict(imports=['popos', 'dump_rank_weights'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='DumpRankWeights', out_dir={str(work)!r})]
 train_cfg = dict(_delete_=True, by_epoch=False, max_iters=3, val_interval=100)

@@ -13,7 +13,7 @@ from mmengine.config import Config, ConfigDict
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-from .pruned import channel_spec
+from ..pose_estimators.pruned_topdown import channel_spec
 
 
 class _Network(nn.Module):
@@ -108,9 +108,8 @@ def pruned_model_config(cfg: Config, pose_model: nn.Module) -> Config:
     out.model = ConfigDict(dict(base_cfg, type='PrunedTopdownPoseEstimator',
                                 channel_spec=[[k, list(v)] for k, v in spec.items()]))
     imports = list(out.get('custom_imports', {}).get('imports', ['popos']))
-    for name in ('popos', 'popos.embedded'):
-        if name not in imports:
-            imports.append(name)
+    if 'popos' not in imports:
+        imports.append('popos')
     out.custom_imports = dict(imports=imports, allow_failed_imports=False)
     return out
 

@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 
 @MODELS.register_module()
-class POPoSTruncatedBackbone(BaseBackbone):
+class TruncatedBackbone(BaseBackbone):
     """Build an mmpose backbone and delete the layers after its last ``out_indices`` entry.
 
     mmpose's MobileNetV2/V3 and ShuffleNetV2 run every layer even when only a stride-16
@@ -27,7 +27,7 @@ class POPoSTruncatedBackbone(BaseBackbone):
         out_indices = getattr(self.body, 'out_indices', None)
         if layers is None or out_indices is None:
             raise TypeError(f'{type(self.body).__name__} has no `layers`/`out_indices`: '
-                            'POPoSTruncatedBackbone cannot cut it')
+                            'TruncatedBackbone cannot cut it')
         n = len(layers)
         if any(not -n <= i < n for i in out_indices):
             raise ValueError(f'out_indices {out_indices} out of range for {n} layers')
@@ -46,8 +46,13 @@ class POPoSTruncatedBackbone(BaseBackbone):
         """Outputs at ``out_indices`` of the wrapped backbone."""
         return self.body(x)
 
-    def train(self, mode: bool = True) -> 'POPoSTruncatedBackbone':
+    def train(self, mode: bool = True) -> 'TruncatedBackbone':
         """Delegate to the wrapped backbone (frozen stages, norm_eval)."""
         super().train(mode)
         self.body.train(mode)
         return self
+
+
+# The name the embedded configs used before the move out of popos.embedded.
+MODELS.register_module(name='POPoSTruncatedBackbone', module=TruncatedBackbone)
+POPoSTruncatedBackbone = TruncatedBackbone

@@ -24,7 +24,7 @@ def hrnet_out_channels(extra: dict, num_stages: int) -> int:
 
 
 @MODELS.register_module()
-class POPoSHRNet(HRNet):
+class LowResHRNet(HRNet):
     """HRNet(V2) producing features at ``input_size / heatmap_size`` stride.
 
     Args:
@@ -47,7 +47,7 @@ class POPoSHRNet(HRNet):
                  num_stages: Optional[int] = None, **kwargs) -> None:
         stride = input_size // heatmap_size
         if input_size % heatmap_size or stride not in LOW_RES_PLAN:
-            raise ValueError(f'POPoSHRNet supports output strides {sorted(LOW_RES_PLAN)}; '
+            raise ValueError(f'LowResHRNet supports output strides {sorted(LOW_RES_PLAN)}; '
                              f'heatmap {heatmap_size} from input {input_size} is not one of them')
         super().__init__(extra, **kwargs)
         s1, s2, n_extra, stages = LOW_RES_PLAN[stride]
@@ -107,3 +107,8 @@ class POPoSHRNet(HRNet):
                 module.eval()
                 for p in module.parameters():
                     p.requires_grad = False
+
+
+# The name configs used before the rename (the shipped models' configs among them).
+MODELS.register_module(name='POPoSHRNet', module=LowResHRNet)
+POPoSHRNet = LowResHRNet
