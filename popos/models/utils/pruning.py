@@ -31,8 +31,9 @@ def _require_torch_pruning():
     try:
         import torch_pruning as tp
     except ImportError as err:
-        raise ImportError('pruning needs Torch-Pruning: pip install -c .venv/popos-constraints.txt '
-                          '-r requirements/embedded.txt') from err
+        raise ImportError("pruning needs Torch-Pruning: pip install 'popos[embedded]' (or pip "
+                          'install -c .venv/popos-constraints.txt -r requirements/embedded.txt)'
+                          ) from err
     return tp
 
 
