@@ -99,7 +99,10 @@ def main() -> int:
             print(f'trained {args.fit_steps} iterations in {time.time() - t:.0f} s')
     pose_model = pd.build_torch_model(cfg, checkpoint)
     w, h = (int(v) for v in pose_model.head.decoder.input_size)
-    img = osp.join(data_root, 'images', sorted(os.listdir(osp.join(data_root, 'images')))[0])
+    test_set = cfg.test_dataloader.dataset
+    with open(osp.join(data_root, test_set.ann_file)) as f:  # the first test image traces
+        first = json.load(f)['images'][0]['file_name']
+    img = osp.join(data_root, test_set.data_prefix['img'], first)
     dcfg = lambda name: osp.join(REPO, 'configs/deploy', name)  # noqa: E731
     ort_cfg = dcfg('pose-detection_onnxruntime_static.py')
     ort_dec_cfg = dcfg('pose-detection_onnxruntime_decode_static.py')
