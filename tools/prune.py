@@ -79,8 +79,7 @@ def main() -> None:
     from mmpose.registry import MODELS
 
     import popos  # noqa: F401
-    import popos.embedded  # noqa: F401
-    from popos.embedded.pruning import input_hw, prune_to_flops, pruned_model_config
+    from popos.models.utils.pruning import input_hw, prune_to_flops, pruned_model_config
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

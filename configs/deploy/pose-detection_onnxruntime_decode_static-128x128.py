@@ -1,3 +1,4 @@
-# POPoS decoding inside the graph: outputs keypoints (input-crop px) and scores.
-_base_ = ['./_base_/pose-detection_decode.py', './_base_/backends/onnxruntime.py']
+# pose-detection_onnxruntime_decode_static.py with the input size pinned to 128x128
+# (checked against the model's codec.input_size at export; tools/analysis/benchmark_embedded.py).
+_base_ = ['./pose-detection_onnxruntime_decode_static.py']
 onnx_config = dict(input_shape=[128, 128])

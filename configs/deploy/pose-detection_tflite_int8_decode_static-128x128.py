@@ -1,4 +1,4 @@
-# TFLite (full-integer int8, calibrated on real val crops, decoder in float), POPoS decoding inside the graph.
-_base_ = ['./_base_/pose-detection_decode.py', './_base_/backends/tflite.py']
+# pose-detection_tflite_int8_decode_static.py with the input size pinned to 128x128
+# (checked against the model's codec.input_size at export; tools/analysis/benchmark_embedded.py).
+_base_ = ['./pose-detection_tflite_int8_decode_static.py']
 onnx_config = dict(input_shape=[128, 128])
-backend_config = dict(precision='int8')

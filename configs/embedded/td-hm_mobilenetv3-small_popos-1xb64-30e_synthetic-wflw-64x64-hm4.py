@@ -3,7 +3,7 @@ _base_ = ['./_base_/popos-embedded_synthetic-wflw-64x64-hm4.py']
 
 model = dict(
     backbone=dict(
-        type='POPoSTruncatedBackbone',
+        type='TruncatedBackbone',
         backbone=dict(type='MobileNetV3', arch='small', out_indices=(7, ))),
     head=dict(
         in_channels=48,

@@ -1,7 +1,7 @@
 # MobileNetV2 + POPoSHead on WFLW, 256x256 input, 8x8 heatmaps: the stride-32 features are the
 # heatmap grid, no deconvolution. `heatmap_variants` lets `--heatmap-size` reach every size
 # with this backbone: deconvolutions up to 64/32/16, a head-side stride-2 block down to 4.
-_base_ = ['./td-hm_hrnetv2-w18_popos-4xb64-60e_wflw-256x256-hm64.py']
+_base_ = ['../wflw_hrnet_popos.py']
 
 heatmap_size = 8
 codec = dict(

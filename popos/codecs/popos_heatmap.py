@@ -130,7 +130,8 @@ class POPoSHeatmap(BaseKeypointCodec):
         return keypoints * scale, scores
 
     def batch_decode(self, batch_heatmaps: Tensor) -> Tuple[np.ndarray, np.ndarray]:
-        """Heatmaps (B, K, H, W) -> keypoints (B, 1, K, 2), scores (B, 1, K), numpy (mmpose's contract)."""
+        """Heatmaps (B, K, H, W) -> keypoints (B, 1, K, 2), scores (B, 1, K), numpy (mmpose's
+        contract)."""
         keypoints, scores = self.batch_decode_tensor(batch_heatmaps.detach().float())
         return keypoints[:, None].cpu().numpy(), scores[:, None].cpu().numpy()
 

@@ -1,4 +1,5 @@
-"""Face box of a COCO-style face annotation: ``center``/``scale`` (200-px convention) or ``bbox``."""
+"""Face box of a COCO-style face annotation: ``center``/``scale`` (200-px convention) or
+``bbox``."""
 from typing import Optional, Tuple
 
 import numpy as np

@@ -9,12 +9,24 @@ from mmengine.structures import InstanceData
 from .config import decode_in_graph
 from .runners import build_runner
 
-# mmdeploy keeps its pose backend-model registry as a module-level "private" global.
-BACKEND_MODELS = vars(_pdm)['__BACKEND_MODEL']
+# Why the "private" registry: mmdeploy 1.3 builds a pose backend model only through
+# ``build_pose_detection_model``, which looks ``codebase_config.model_type`` up in this
+# module-level ``__BACKEND_MODEL`` registry and nowhere else - there is no public registry or hook
+# to add a model type ('end2end' and 'sdk' are registered the same way inside that module).
+# Registering into it is the one extension point that keeps mmdeploy's own task, dataloaders and
+# ``test_step`` in charge; install pins mmdeploy==1.3.1 and tests/deploy exercise it.
+try:
+    BACKEND_MODELS = vars(_pdm)['__BACKEND_MODEL']
+except KeyError as err:  # a newer mmdeploy moved it: fail at import, not at export time
+    raise ImportError('mmdeploy.codebase.mmpose.deploy.pose_detection_model has no '
+                      '__BACKEND_MODEL registry (popos supports mmdeploy 1.3.x)') from err
 
 
 class _RunnerWrapper:
-    """mmdeploy wrapper interface (``__call__(dict) -> dict``, ``output_to_list``) over a runner."""
+    """mmdeploy wrapper interface (``__call__(dict) -> dict``, ``output_to_list``) over a runner.
+
+    Used for ``.tflite`` files only (mmdeploy has no TFLite backend); ONNX files go through
+    mmdeploy's own ``ORTWrapper`` (``End2EndModel._init_wrapper``)."""
 
     def __init__(self, path: str, output_names: Sequence[str]) -> None:
         self.runner = build_runner(path)

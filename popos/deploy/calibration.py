@@ -1,4 +1,5 @@
-"""Real network inputs from a dataset: the val/test pipeline's crops, normalised as the model does."""
+"""Real network inputs from a dataset: the val/test pipeline's crops, normalised as the model
+does."""
 from typing import List, Optional, Union
 
 import numpy as np
@@ -38,7 +39,7 @@ def dataset_inputs(model_cfg: Config, split: str = 'val', num_samples: int = 64,
 
 
 def image_input(model_cfg: Config, img: Union[str, np.ndarray]) -> np.ndarray:
-    """(1,3,H,W) input for one image with the whole image as the face box (mmdeploy's convention)."""
+    """(1,3,H,W) input for one image, the whole image as the face box (mmdeploy's convention)."""
     from mmdeploy.apis import build_task_processor
 
     from .config import mmdeploy_view

@@ -97,5 +97,6 @@ def check_input_size(cfg: Config, model_cfg: Config) -> None:
     got = input_shape(cfg, model_cfg)
     if got != want:
         raise ValueError(f'deploy config input_shape {list(got)} differs from the model input '
-                         f'size {list(want)} (codec.input_size): pick the '
-                         f'static-{want[0]}x{want[1]} deploy config')
+                         f'size {list(want)} (codec.input_size): use a '
+                         '`pose-detection_*_static.py` deploy config (input_shape=None takes '
+                         "the model's size)")

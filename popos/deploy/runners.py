@@ -30,7 +30,13 @@ class BackendRunner:
 
 
 class OnnxRunner(BackendRunner):
-    """onnxruntime session on CPU (``threads=1`` for latency measurements)."""
+    """onnxruntime session on CPU (``threads=1`` for latency measurements).
+
+    Not mmdeploy's ``ORTWrapper``, which evaluation uses (``popos.deploy.backend_model``): that
+    wrapper creates its session with default options, so its thread count cannot be fixed for
+    the single-thread latencies, and it speaks torch dicts where the parity checks, the TFLite
+    runner and ``run_model.py`` share numpy batches; static-batch graphs also run per sample here.
+    """
 
     backend = 'onnxruntime'
 

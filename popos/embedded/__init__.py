@@ -1,10 +1,16 @@
-"""Embedded-model helpers: truncated backbones and channel-pruned pose estimators.
+"""Former home of the embedded-model pieces, kept so that configs with
+``custom_imports = dict(imports=['popos', 'popos.embedded'])`` still load.
 
-``custom_imports = dict(imports=['popos', 'popos.embedded'])`` registers them.
+They now live in :mod:`popos.models` (and are registered by ``import popos``):
+``TruncatedBackbone`` (registered also as ``POPoSTruncatedBackbone``) in
+``popos.models.backbones``, ``PrunedTopdownPoseEstimator`` in ``popos.models.pose_estimators``,
+structured pruning in ``popos.models.utils.pruning``.
 """
-from .backbones import POPoSTruncatedBackbone
-from .pruned import PrunedTopdownPoseEstimator, apply_channel_spec, channel_spec
+from ..models.backbones import POPoSTruncatedBackbone, TruncatedBackbone
+from ..models.pose_estimators import (PrunedTopdownPoseEstimator, apply_channel_spec,
+                                      channel_spec)
 
 __all__ = [
-    'POPoSTruncatedBackbone', 'PrunedTopdownPoseEstimator', 'apply_channel_spec', 'channel_spec'
+    'POPoSTruncatedBackbone', 'TruncatedBackbone', 'PrunedTopdownPoseEstimator',
+    'apply_channel_spec', 'channel_spec'
 ]

@@ -1,8 +1,9 @@
 """Safe checkpoint loading: ``torch.load(weights_only=True)`` with mmengine's types allow-listed.
 
 mmengine 0.10.x checkpoints carry a few non-tensor objects (the message hub's
-``HistoryBuffer``, its statistic methods and numpy arrays/scalars). Instead of disabling torch's safe unpickler
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), popos allow-lists exactly those types (on import, additively);
+``HistoryBuffer``, its statistic methods and numpy arrays/scalars). Instead of disabling torch's
+safe unpickler (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), popos allow-lists exactly those types (on
+import, additively);
 its tools also route mmengine's local-file loader through ``weights_only=True``, where anything
 else in a pickle is refused with :class:`UnsafeCheckpointError`.
 """

@@ -18,12 +18,16 @@ def apply_common_args(cfg: Config, cfg_options: Optional[dict],
         print_log(f'heatmap size set to {heatmap_size} (codec, decoder, targets, network)',
                   logger='current')
     if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
-        # NCCL needs GPUs and mmengine's init_dist calls torch.cuda.set_device; a gloo
-        # group started here (mmengine then skips its own init) lets the same scripts
-        # run - and be tested - on CPU.
+        # Why not mmengine's own path: with launcher='pytorch', mmengine 0.10's
+        # ``Runner.setup_env`` calls ``init_dist``, whose ``_init_dist_pytorch`` always runs
+        # ``torch.cuda.set_device(LOCAL_RANK)`` (fails without CUDA), and ``Runner.wrap_model``
+        # always passes ``device_ids=[LOCAL_RANK]`` to DDP (CPU DDP needs None). So on a CPU-only
+        # machine popos (a) initialises the gloo group itself - mmengine then skips init_dist, as
+        # it does for any already-initialised group - and (b) sets ``model_wrapper_cfg`` with
+        # ``device_ids=None``, mmengine's documented hook for the DDP wrapper. Nothing is patched;
+        # with CUDA, mmengine's defaults (NCCL) are used unchanged.
         cfg.env_cfg.dist_cfg.backend = 'gloo'
         if cfg.get('model_wrapper_cfg') is None:
-            # CPU DDP takes no device_ids (mmengine's default passes the local rank).
             cfg.model_wrapper_cfg = dict(
                 type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                 find_unused_parameters=cfg.get('find_unused_parameters', False))

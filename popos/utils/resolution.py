@@ -10,6 +10,8 @@ from typing import Any, Iterator, Tuple
 from mmengine.config import Config, ConfigDict
 
 HEATMAP_CODECS = ('POPoSHeatmap', 'MSRAHeatmap', 'UDPHeatmap', 'MegviiHeatmap')
+# LowResHRNet and its former registry name
+HRNET_TYPES = ('LowResHRNet', 'POPoSHRNet')
 
 
 def _walk(node: Any) -> Iterator[dict]:
@@ -35,11 +37,11 @@ def set_heatmap_size(cfg: Config, size: int) -> Config:
     """Set the heatmap side (for the config's input size) in codec, decoder, targets, network.
 
     ``size`` is the heatmap height; the width follows the input aspect ratio. Supported
-    networks: ``POPoSHRNet`` (its stride is set and the head's channels follow the
+    networks: ``LowResHRNet`` (its stride is set and the head's channels follow the
     stages kept) and any backbone whose config provides ``heatmap_variants[size]`` (a
     dict merged into the config, e.g. head ``downsample_out_channels`` for MobileNet).
     """
-    from ..models.backbones.popos_hrnet import LOW_RES_PLAN, hrnet_out_channels
+    from ..models.backbones.lowres_hrnet import LOW_RES_PLAN, hrnet_out_channels
     size = int(size)
     codec = cfg.get('codec') or cfg.model.head.get('decoder')
     if not codec:
@@ -63,16 +65,16 @@ def set_heatmap_size(cfg: Config, size: int) -> Config:
     backbone = cfg.model.backbone
     if size in variants or str(size) in variants:
         cfg.merge_from_dict(ConfigDict(variants.get(size, variants.get(str(size)))).to_dict())
-    elif backbone.get('type') == 'POPoSHRNet' and head.get('downsample_out_channels'):
+    elif backbone.get('type') in HRNET_TYPES and head.get('downsample_out_channels'):
         raise ValueError(
-            'cannot change the resolution of a POPoSHRNet whose head downsamples '
+            'cannot change the resolution of a LowResHRNet whose head downsamples '
             '(downsample_out_channels) automatically: the head, not the backbone, sets the '
             'heatmap size; add '
             '`heatmap_variants = {size: dict(model=...)}` to the config or use a config made '
             'for that size')
-    elif backbone.get('type') == 'POPoSHRNet':
+    elif backbone.get('type') in HRNET_TYPES:
         if stride not in LOW_RES_PLAN:
-            raise ValueError(f'POPoSHRNet supports output strides {sorted(LOW_RES_PLAN)}; '
+            raise ValueError(f'LowResHRNet supports output strides {sorted(LOW_RES_PLAN)}; '
                              f'heatmap {size} from input {in_h} needs stride {stride}')
         old_ch = head.get('in_channels')
         backbone['heatmap_size'] = size

@@ -119,8 +119,8 @@ def test_block_seed_matches_reference():
     peak = torch.stack([peak_idx % w, peak_idx // w], -1).float()
     got = block_seed(flat, peak, h, w, 2.0, 1e-9)
     for j in range(10):
-        np.testing.assert_allclose(got[0, j].numpy(), ref_block_seed(maps[0, j].double().numpy(), 2.0),
-                                   atol=1e-4)
+        want = ref_block_seed(maps[0, j].double().numpy(), 2.0)
+        np.testing.assert_allclose(got[0, j].numpy(), want, atol=1e-4)
 
 
 def test_gauss_newton_matches_reference():

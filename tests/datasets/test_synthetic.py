@@ -269,19 +269,6 @@ def test_package_import_is_light():
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO_ROOT)
 
 
-def test_grid_tool(tmp_path):
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    try:
-        import draw_synthetic_grid
-    finally:
-        sys.path.pop(0)
-    out = str(tmp_path / 'g.png')
-    draw_synthetic_grid.main(['--num', '3', '--cols', '2', '--image-size',
-                              '40', '--out', out])
-    import cv2
-    assert cv2.imread(out).shape == (80, 80, 3)
-
-
 def test_cli_writes_the_layout(tmp_path):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
     try:

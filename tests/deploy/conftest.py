@@ -1,4 +1,4 @@
-"""Shared deploy fixtures: a toy WFLW set and a small, briefly fitted MobileNetV2 + POPoSHead."""
+"""Shared deploy fixtures: a tiny synthetic WFLW set, a briefly fitted MobileNetV2 + POPoSHead."""
 import os.path as osp
 
 import pytest
@@ -16,18 +16,62 @@ def deploy_cfg(name: str) -> str:
     return osp.join(DEPLOY_DIR, name)
 
 
+def on_data(model_cfg, data_root: str):
+    """The model config reading its WFLW-layout data from ``data_root``, in-process loaders."""
+    from mmengine import Config
+    cfg = Config.fromfile(model_cfg) if isinstance(model_cfg, str) else model_cfg.copy()
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].dataset.data_root = data_root
+        cfg[f'{split}_dataloader'].num_workers = 0
+        cfg[f'{split}_dataloader'].persistent_workers = False
+    # the subset files are absolute paths under data/wflw
+    cfg.test_evaluator.pop('subsets', None)
+    cfg.val_evaluator.pop('subsets', None)
+    return cfg
+
+
+def fit(cfg, steps: int, seed: int = 0, lr: float = 3e-3, batch_size: int = 8):
+    """``steps`` Adam steps on one cached train batch: peaked heatmaps in seconds (tests only;
+    a real model trains with tools/train.py)."""
+    import numpy as np
+    from mmengine.dataset import pseudo_collate
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS, MODELS
+
+    init_default_scope('mmpose')
+    torch.manual_seed(seed)
+    np.random.seed(seed)  # mmpose's random transforms draw from numpy's global state
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    batch = pseudo_collate([dataset[i] for i in range(min(batch_size, len(dataset)))])
+    model = MODELS.build(cfg.model).train()
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=lr))
+    for _ in range(steps):
+        model.train_step(batch, optim)
+    return model.eval()
+
+
+def split_images(data_root: str) -> list:
+    """Image paths of the test split, in annotation order."""
+    import json
+    with open(osp.join(data_root, 'annotations', 'face_landmarks_wflw_test.json')) as f:
+        return [osp.join(data_root, 'images', im['file_name']) for im in json.load(f)['images']]
+
+
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory) -> str:
-    from popos.deploy.toy_data import make_toy_wflw
-    return make_toy_wflw(str(tmp_path_factory.mktemp('toy_wflw')), num_train=16, num_test=6,
-                         image_size=80, seed=3)
+    """16 train / 6 test synthetic faces (80 px) in the WFLW layout."""
+    from popos.datasets.synthetic import generate_dataset
+    out = str(tmp_path_factory.mktemp('toy_wflw'))
+    generate_dataset('wflw', out, num_train=16, num_test=6, image_size=80, seed=3, workers=1,
+                     progress=False)
+    return out
 
 
 @pytest.fixture(scope='session')
 def model_cfg(toy_root):
     import popos.deploy  # noqa: F401
-    from popos.deploy.toy_data import toy_model_config
-    cfg = toy_model_config(MODEL_CFG, toy_root)
+    cfg = on_data(MODEL_CFG, toy_root)
     cfg.test_dataloader.batch_size = 3
     return cfg
 
@@ -35,8 +79,7 @@ def model_cfg(toy_root):
 @pytest.fixture(scope='session')
 def checkpoint(model_cfg, tmp_path_factory) -> str:
     """60 Adam steps, so heatmaps are peaked: parity on flat noise only measures argmin ties."""
-    from popos.deploy.toy_data import fit
-    model = fit(model_cfg, steps=60, seed=0, batch_size=8, lr=5e-3, cache_batches=1)
+    model = fit(model_cfg, steps=60, seed=0, batch_size=8, lr=5e-3)
     path = str(tmp_path_factory.mktemp('ckpt') / 'toy.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     return path
@@ -44,7 +87,7 @@ def checkpoint(model_cfg, tmp_path_factory) -> str:
 
 @pytest.fixture(scope='session')
 def test_image(toy_root) -> str:
-    return osp.join(toy_root, 'images', 'test_00000.png')
+    return split_images(toy_root)[0]
 
 
 @pytest.fixture(scope='session')

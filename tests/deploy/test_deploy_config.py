@@ -17,14 +17,12 @@ def _all_configs():
 
 def test_shipped_configs_load_and_are_consistent():
     names = [osp.basename(p) for p in _all_configs()]
-    for needed in ('pose-detection_onnxruntime_static-256x256.py',
-                   'pose-detection_onnxruntime_dynamic.py',
-                   'pose-detection_tflite_fp32_static-256x256.py',
-                   'pose-detection_tflite_fp16_static-256x256.py',
-                   'pose-detection_tflite_int8_static-256x256.py',
-                   'pose-detection_onnxruntime_decode_static-64x64.py',
-                   'pose-detection_tflite_int8-dynamic_decode_static-128x128.py'):
-        assert needed in names
+    for backend in ('onnxruntime', 'tflite_fp32', 'tflite_fp16', 'tflite_int8-dynamic',
+                    'tflite_int8'):
+        for mode in ('', '_decode'):
+            assert f'pose-detection_{backend}{mode}_static.py' in names
+    assert 'pose-detection_onnxruntime_dynamic.py' in names
+    assert 'pose-detection_onnxruntime_decode_dynamic.py' in names
     for path in _all_configs():
         cfg = load_deploy_config(path)
         name = osp.basename(path)
@@ -35,12 +33,15 @@ def test_shipped_configs_load_and_are_consistent():
         if 'static-' in name:
             size = int(name.rsplit('-', 1)[-1].split('x')[0])
             assert cfg.onnx_config.input_shape == [size, size]
+        elif 'static' in name:  # the size is the model's: one config serves every input size
+            assert cfg.onnx_config.input_shape is None
+            assert input_shape(cfg, Config.fromfile(MODEL_CFG)) == (64, 64)
         if 'dynamic' in name and 'int8-dynamic' not in name:
             assert 0 in cfg.onnx_config.dynamic_axes['input']
 
 
 def test_tflite_view_uses_popos_backend_model():
-    cfg = load_deploy_config(osp.join(DEPLOY_DIR, 'pose-detection_tflite_int8_static-64x64.py'))
+    cfg = load_deploy_config(osp.join(DEPLOY_DIR, 'pose-detection_tflite_int8_static.py'))
     assert cfg.backend_config.type == 'tflite' and cfg.backend_config.precision == 'int8'
     assert mmdeploy_view(cfg).codebase_config.model_type == 'popos_end2end'
     # the stock heatmap ONNX config keeps mmdeploy's own End2EndModel
@@ -80,5 +81,5 @@ def test_input_shape_mismatch_names_the_right_config():
     from popos.deploy.config import check_input_size
     model_cfg = Config.fromfile(MODEL_CFG)
     assert input_shape(_base(), model_cfg) == (64, 64)
-    with pytest.raises(ValueError, match='static-64x64'):
+    with pytest.raises(ValueError, match='input_shape=None'):
         check_input_size(_base(**{'onnx_config.input_shape': [256, 256]}), model_cfg)

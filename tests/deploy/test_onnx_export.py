@@ -1,4 +1,4 @@
-"""ONNX export through mmdeploy: parity of both export modes and evaluation of the exported model."""
+"""ONNX export through mmdeploy: parity of both export modes, evaluation of the exported model."""
 import numpy as np
 import onnx
 import pytest
@@ -115,7 +115,7 @@ def test_evaluation_of_both_modes_agrees(heatmap_onnx, decode_onnx, model_cfg, t
 def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx):
     from popos.deploy import build_backend_model
     with pytest.raises(ValueError, match='tflite'):
-        build_backend_model(deploy_cfg('pose-detection_tflite_fp32_static-64x64.py'), model_cfg,
+        build_backend_model(deploy_cfg('pose-detection_tflite_fp32_static.py'), model_cfg,
                             [heatmap_onnx])
     with pytest.raises(FileNotFoundError):
         build_backend_model(deploy_cfg('pose-detection_onnxruntime_dynamic.py'), model_cfg,

@@ -1,4 +1,5 @@
-"""tools/run_model.py: boxes -> crops -> landmarks in image px, .pts / COCO output, bad images skipped."""
+"""tools/run_model.py: boxes -> crops -> landmarks in image px, .pts / COCO output, bad images
+skipped."""
 import json
 import os.path as osp
 import runpy
@@ -7,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from .conftest import MODEL_CFG, REPO, deploy_cfg
+from .conftest import MODEL_CFG, REPO, deploy_cfg, split_images
 
 TOOL = osp.join(REPO, 'tools', 'run_model.py')
 
@@ -28,7 +29,7 @@ def image_list(toy_root, tmp_path):
     broken = tmp_path / 'broken.png'
     broken.write_text('not an image')
     lst = tmp_path / 'list.txt'
-    imgs = [osp.join(toy_root, 'images', f'test_0000{i}.png') for i in range(3)]
+    imgs = split_images(toy_root)[:3]
     lst.write_text('\n'.join([imgs[0], str(broken), 'missing.png', imgs[1], imgs[2]]) + '\n')
     return str(lst)
 
@@ -36,7 +37,7 @@ def image_list(toy_root, tmp_path):
 def _gt(toy_root):
     with open(osp.join(toy_root, 'annotations', 'face_landmarks_wflw_test.json')) as f:
         coco = json.load(f)
-    names = {im['id']: im['file_name'] for im in coco['images']}
+    names = {im['id']: osp.basename(im['file_name']) for im in coco['images']}
     return {names[a['image_id']]: np.array(a['keypoints']).reshape(-1, 3)[:, :2]
             for a in coco['annotations']}
 
@@ -53,16 +54,18 @@ def test_torch_backend_writes_pts_and_skips_bad_images(image_list, toy_root, che
     assert 'broken.png' in cap.err and 'missing.png' in cap.err
     assert '2 unreadable/failed' in cap.out
     gt = _gt(toy_root)
-    for i in range(3):
-        faces = load_pts(str(out / f'test_0000{i}.pts'))
+    for img in split_images(toy_root)[:3]:
+        name = osp.basename(img)
+        stem = osp.splitext(name)[0]
+        faces = load_pts(str(out / f'{stem}.pts'))
         assert len(faces) == 1 and faces[0].shape == (98, 2)
-        assert (out / f'test_0000{i}_vis.jpg').is_file()
+        assert (out / f'{stem}_vis.jpg').is_file()
         # image px, not crop px: the face sits where the annotation says (untrained model,
         # so only the centroid is checked)
-        box = JsonBoxes(boxes)(None, f'test_0000{i}.png')[0]
+        box = JsonBoxes(boxes)(None, name)[0]
         centre = faces[0].mean(0)
         assert box[0] - 20 < centre[0] < box[2] + 20 and box[1] - 20 < centre[1] < box[3] + 20
-        assert gt[f'test_0000{i}.png'].shape == faces[0].shape
+        assert gt[name].shape == faces[0].shape
     assert not (out / 'broken.pts').exists()
 
 
@@ -88,8 +91,8 @@ def test_onnx_backend_matches_torch_in_image_px(image_list, toy_root, model_cfg,
     from popos.deploy.modules import DecodedModel
     predictor = LandmarkPredictor(model_cfg, TorchRunner(DecodedModel(
         build_torch_model(model_cfg, checkpoint))))
-    img = cv2.imread(osp.join(toy_root, 'images', 'test_00000.png'))
-    ref = predictor(img, JsonBoxes(boxes)(img, 'test_00000.png'))[0]
+    img = cv2.imread(test_image)
+    ref = predictor(img, JsonBoxes(boxes)(img, osp.basename(test_image)))[0]
     got = np.array(pred['annotations'][0]['keypoints']).reshape(-1, 3)[:, :2]
     assert np.median(np.linalg.norm(got - ref, axis=1)) < 0.05
     with pytest.raises(ValueError, match='.tflite'):

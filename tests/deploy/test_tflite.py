@@ -43,7 +43,7 @@ def test_fp32_decode_in_graph_matches_pytorch_decode(float_models, pose_model, v
 @pytest.mark.slow
 def test_full_int8_is_integer_and_close(float_models, pose_model, model_cfg, val_inputs, tmp_path):
     """Full int8 calibrated on the val pipeline's real crops: integer I/O, sub-pixel drift."""
-    from popos.deploy import build_runner, compare
+    from popos.deploy import build_runner
     from popos.deploy.calibration import dataset_inputs
     from popos.deploy.tflite import quantize
     calibration = dataset_inputs(model_cfg, 'val', 6)
@@ -64,7 +64,7 @@ def test_full_int8_is_integer_and_close(float_models, pose_model, model_cfg, val
 @pytest.mark.slow
 def test_dynamic_int8_and_fp16_decode_in_graph(float_models, pose_model, val_inputs, tmp_path):
     """The decoder stays float: in-graph keypoints stay close to PyTorch after quantisation."""
-    from popos.deploy import build_runner, compare
+    from popos.deploy import build_runner
     from popos.deploy.tflite import quantize
     for precision in ('int8-dynamic', 'fp16'):
         out = quantize(float_models[True], str(tmp_path / f'{precision}.tflite'), precision, True)
@@ -92,11 +92,11 @@ def test_tflite_models_evaluate_through_mmdeploy(float_models, model_cfg, tmp_pa
     from popos.deploy.evaluate import build_backend_model
 
     from .conftest import deploy_cfg
-    hm_cfg = deploy_cfg('pose-detection_tflite_fp32_static-64x64.py')
+    hm_cfg = deploy_cfg('pose-detection_tflite_fp32_static.py')
     _, model = build_backend_model(hm_cfg, model_cfg, [float_models[False]])
     assert isinstance(model, POPoSEnd2EndModel)
     hm = evaluate_backend(hm_cfg, model_cfg, [float_models[False]], str(tmp_path / 'hm'))
-    dec = evaluate_backend(deploy_cfg('pose-detection_tflite_fp32_decode_static-64x64.py'),
+    dec = evaluate_backend(deploy_cfg('pose-detection_tflite_fp32_decode_static.py'),
                            model_cfg, [float_models[True]], str(tmp_path / 'dec'))
     assert np.isfinite(hm['NME']) and hm['NME'] > 0
     assert abs(hm['NME'] - dec['NME']) < 1e-2 * hm['NME']

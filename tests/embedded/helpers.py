@@ -10,7 +10,7 @@ def tiny_student(num_keypoints: int = 98) -> dict:
     """MobileNetV2 x0.25 cut at stride 16: 64x64 -> 4x4, a few thousand parameters."""
     return dict(
         type='TopdownPoseEstimator', data_preprocessor=PREPROCESSOR,
-        backbone=dict(type='POPoSTruncatedBackbone',
+        backbone=dict(type='TruncatedBackbone',
                       backbone=dict(type='MobileNetV2', widen_factor=0.25, out_indices=(4, ))),
         head=dict(type='POPoSHead', in_channels=24, out_channels=num_keypoints,
                   deconv_out_channels=None, conv_out_channels=(32, ), conv_kernel_sizes=(1, ),

@@ -8,9 +8,8 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 import popos  # noqa: F401
-import popos.embedded  # noqa: F401
 import popos.models.distillers  # noqa: F401
-from popos.embedded import POPoSTruncatedBackbone
+from popos.models.backbones import TruncatedBackbone
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(c for c in glob.glob(osp.join(REPO, 'configs/embedded/td-*.py'))
@@ -28,36 +27,32 @@ def test_config_builds_at_its_heatmap_size(path):
     assert sum(p.numel() for p in model.parameters()) < 5e6  # CSPNeXt-m: 3.6 M
 
 
-# configs that train on the first 100 faces repeated `times` per epoch (RepeatDataset)
-REPEATED_SUBSETS = {
-    'td-hm_hrnetv2-w18s_popos-1xb32-64e_synthetic-wflw-100x10-128x128-hm16.py': 10,
-    'td-hm_mobilenetv2-0.5_popos-1xb64-32e_synthetic-wflw-100x32-128x128-hm8.py': 32,
+# other mmpose backbones cut to the heatmap's stride: (backbone, head in_channels, out (h, w))
+TRUNCATED = {
+    'cspnext-s': (dict(type='CSPNeXt', arch='P5', expand_ratio=0.5, deepen_factor=0.33,
+                       widen_factor=0.5, out_indices=(3, ), channel_attention=True,
+                       norm_cfg=dict(type='BN'), act_cfg=dict(type='SiLU')), 256),
+    'shufflenetv2-0.5': (dict(type='ShuffleNetV2', widen_factor=0.5, out_indices=(1, )), 96),
 }
 
 
-@pytest.mark.parametrize('name', sorted(REPEATED_SUBSETS))
-def test_repeated_subset_config_builds_its_train_set(name, tiny_wflw):
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import DATASETS
-    init_default_scope('mmpose')
-    cfg = Config.fromfile(osp.join(REPO, 'configs/embedded', name))
-    wrapper = cfg.train_dataloader.dataset
-    assert wrapper.type == 'RepeatDataset' and wrapper.times == REPEATED_SUBSETS[name]
-    assert wrapper.dataset.indices == 100
-    wrapper.dataset.data_root = tiny_wflw + '/'
-    dataset = DATASETS.build(wrapper)
-    assert len(dataset) == 8 * wrapper.times  # the tiny set has 8 faces, fewer than 100
-    item = dataset[len(dataset) - 1]
-    w, h = cfg.codec['input_size']
-    assert tuple(item['inputs'].shape) == (3, h, w)
-    target = item['data_samples'].gt_fields.heatmaps
-    assert tuple(target.shape[-2:]) == tuple(cfg.codec['heatmap_size'][::-1])
+@pytest.mark.parametrize('name', sorted(TRUNCATED))
+def test_truncated_backbones_feed_the_head_at_its_size(name):
+    body, channels = TRUNCATED[name]
+    cfg = Config.fromfile(osp.join(REPO, 'configs/embedded',
+                                   'td-hm_mobilenetv2-0.5_popos-1xb64-30e_synthetic-wflw-128x128-hm8.py'))
+    cfg.model.backbone = dict(type='TruncatedBackbone', backbone=body)
+    cfg.model.head.update(in_channels=channels, conv_out_channels=(channels, ))
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        out = model.head.forward(model.extract_feat(torch.zeros(1, 3, 128, 128)))
+    assert tuple(out.shape) == (1, 98, 8, 8)
 
 
 def test_truncation_drops_unused_layers_and_keeps_outputs():
     body = dict(type='MobileNetV2', widen_factor=0.5, out_indices=(4, ))
     full = MODELS.build(body)
-    cut = MODELS.build(dict(type='POPoSTruncatedBackbone', backbone=body))
+    cut = MODELS.build(dict(type='TruncatedBackbone', backbone=body))
     full.eval()  # mmpose backbones' train() returns None: no chaining
     cut.eval()
     cut.body.load_state_dict(full.state_dict(), strict=False)
@@ -71,4 +66,4 @@ def test_truncation_drops_unused_layers_and_keeps_outputs():
 
 def test_truncation_rejects_bad_backbones():
     with pytest.raises(TypeError, match='cannot cut it'):
-        POPoSTruncatedBackbone(dict(type='ResNet', depth=18))
+        TruncatedBackbone(dict(type='ResNet', depth=18))

@@ -11,8 +11,7 @@ from mmengine.runner import load_checkpoint
 from mmpose.registry import MODELS
 
 import popos  # noqa: F401
-import popos.embedded  # noqa: F401
-from popos.embedded import apply_channel_spec, channel_spec
+from popos.models.pose_estimators import apply_channel_spec, channel_spec
 
 from .helpers import tiny_student
 

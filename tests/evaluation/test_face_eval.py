@@ -106,3 +106,14 @@ def test_errors_and_sample_nme_respect_mask():
         normalised_errors(pred[:, :2], gt, np.ones(2))
     with pytest.raises(ValueError, match=r'\(N, K, 2\)'):
         normalised_errors(pred[0], gt[0], np.ones(1))
+
+
+def test_inter_ocular_indices_are_mmposes_own():
+    from mmpose.evaluation.metrics import NME
+
+    from popos.evaluation.functional import DEFAULT_NORM_INDICES
+    shared = set(NME.DEFAULT_KEYPOINT_INDICES) & set(DEFAULT_NORM_INDICES)
+    assert {'wflw', '300w', 'cofw', 'lapa', 'coco_wholebody_face'} <= shared
+    for name in shared:
+        assert DEFAULT_NORM_INDICES[name]['inter_ocular'] == \
+            tuple(NME.DEFAULT_KEYPOINT_INDICES[name])

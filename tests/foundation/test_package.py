@@ -26,9 +26,14 @@ def test_custom_imports_registers_in_fresh_interpreter(tmp_path):
         cfg = Config.fromfile({str(cfg)!r})
         assert 'POPoSHeatmap' in KEYPOINT_CODECS.module_dict
         from mmpose.registry import DATASETS, METRICS, MODELS
-        for name in ('POPoSHead', 'POPoSHRNet', 'MultilaterationAnchorLoss', 'HeatmapDistiller',
-                     'PrunedTopdownPoseEstimator', 'POPoSTruncatedBackbone'):
+        for name in ('POPoSHead', 'LowResHRNet', 'MultilaterationAnchorLoss', 'HeatmapDistiller',
+                     'PrunedTopdownPoseEstimator', 'TruncatedBackbone'):
             assert name in MODELS.module_dict, name
+        # the names configs used before the rename build the same classes
+        assert MODELS.get('POPoSHRNet') is MODELS.get('LowResHRNet')
+        assert MODELS.get('POPoSTruncatedBackbone') is MODELS.get('TruncatedBackbone')
+        import popos.embedded                   # old custom_imports entry still loads
+        assert popos.embedded.POPoSTruncatedBackbone is MODELS.get('TruncatedBackbone')
         assert 'FaceLandmarkMetric' in METRICS.module_dict
         assert 'Face51Dataset' in DATASETS.module_dict
         Config.fromfile({str(cfg)!r})          # a second config load must not re-register

@@ -25,7 +25,7 @@ def test_loss_and_decoded_error_fall_in_30_iterations():
     codec_cfg = dict(type='POPoSHeatmap', input_size=(size, size), heatmap_size=(hm, hm), sigma=1.5)
     model = MODELS.build(dict(
         type='TopdownPoseEstimator',
-        backbone=dict(type='POPoSHRNet', extra=TINY_HRNET, heatmap_size=hm, input_size=size),
+        backbone=dict(type='LowResHRNet', extra=TINY_HRNET, heatmap_size=hm, input_size=size),
         neck=dict(type='FeatureMapProcessor', concat=True),
         head=dict(type='POPoSHead', in_channels=120, out_channels=k, deconv_out_channels=None,
                   conv_out_channels=(32, ), conv_kernel_sizes=(1, ), decoder=codec_cfg,
@@ -42,10 +42,12 @@ def test_loss_and_decoded_error_fall_in_30_iterations():
             x, y = kpts[i, 0, j]
             images[i, j] += torch.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 8.0)
         enc = codec.encode(kpts[i])
-        ds = PoseDataSample(metainfo=dict(input_size=(size, size), input_center=np.array([32., 32.]),
+        ds = PoseDataSample(metainfo=dict(input_size=(size, size),
+                                          input_center=np.array([32., 32.]),
                                           input_scale=np.array([64., 64.]), flip_indices=[0, 1, 2]))
         ds.gt_fields = PixelData(heatmaps=torch.from_numpy(enc['heatmaps']))
-        ds.gt_instance_labels = InstanceData(keypoint_weights=torch.from_numpy(enc['keypoint_weights']))
+        ds.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.from_numpy(enc['keypoint_weights']))
         ds.gt_instances = InstanceData(keypoints=kpts[i], bboxes=np.array([[0, 0, 64, 64.]]),
                                        bbox_scales=np.array([[64., 64.]]))
         samples.append(ds)

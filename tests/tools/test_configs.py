@@ -14,7 +14,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CONFIGS = sorted(
     f for f in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in f and osp.sep + 'deploy' + osp.sep not in f)
-WFLW_HM = osp.join(ROOT, 'configs', 'wflw', 'td-hm_hrnetv2-w18_popos-4xb64-60e_wflw-256x256-hm{}.py')
+WFLW = osp.join(ROOT, 'configs', 'wflw_hrnet_popos.py')
 MBV2 = osp.join(ROOT, 'configs', 'wflw', 'td-hm_mobilenetv2_popos-4xb64-60e_wflw-256x256-hm8.py')
 
 
@@ -36,12 +36,21 @@ def unscoped(codec: dict) -> dict:
 
 
 NUM_KEYPOINTS = dict(wflw=98, synthetic=98, embedded=98, deploy=98, **{'300w': 68},
-                     cofw=29, aflw=19, coco_wholebody_face=68, coco=17, coco_wholebody_hand=21)
+                     cofw=29, aflw=19, coco_wholebody_face=68, coco=17,
+                     coco_wholebody_hand=21)
+
+
+def family(path: str) -> str:
+    """Dataset of a config: its folder, or the ``<dataset>_hrnet_popos.py`` entry name."""
+    folder = osp.basename(osp.dirname(path))
+    return osp.basename(path)[:-len('_hrnet_popos.py')] if folder == 'configs' else folder
+
+
 # Building an HRNet at 256x256 costs ~1 s on CPU: build one config per family, parse the rest.
 # Distillation configs need a trained teacher checkpoint; tests/embedded builds them.
 BUILD = [p for p in MODEL_CONFIGS if ('-hm8' in osp.basename(p) or osp.basename(osp.dirname(p))
                                       in ('synthetic', 'embedded')) and '-kd-' not in p
-         ] + [WFLW_HM.format(64)]
+         ] + [WFLW, osp.join(ROOT, 'configs', 'cofw_hrnet_popos.py')]
 
 
 @pytest.mark.parametrize('path', MODEL_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
@@ -61,20 +70,23 @@ def test_model_config_builds_at_its_resolution(path):
     in_w, in_h = cfg.codec.input_size
     with torch.no_grad():
         out = build_offline(cfg)._forward(torch.zeros(1, 3, in_h, in_w))
-    family = osp.basename(osp.dirname(path))
-    assert tuple(out.shape[1:]) == (NUM_KEYPOINTS[family], h, w)
+    assert tuple(out.shape[1:]) == (NUM_KEYPOINTS[family(path)], h, w)
+
+
+# HRNetV2-W18 at 256x256: the head's input channels once the backbone drops stages for the size
+HEAD_CHANNELS = {64: 270, 32: 270, 16: 270, 8: 126, 4: 54}
 
 
 @pytest.mark.parametrize('size', [32, 16, 8, 4])
-def test_resolution_configs_equal_the_switch_applied_to_hm64(size):
-    explicit = Config.fromfile(WFLW_HM.format(size))
-    switched = set_heatmap_size(Config.fromfile(WFLW_HM.format(64)), size)
-    assert switched.codec == explicit.codec
-    assert switched.model.head.decoder == explicit.model.head.decoder
-    assert switched.model.backbone == explicit.model.backbone
-    assert switched.model.head.in_channels == explicit.model.head.in_channels
-    assert switched.model.head.conv_out_channels == explicit.model.head.conv_out_channels
-    assert encoders(switched) == encoders(explicit)
+def test_switch_changes_every_codec_copy_and_the_network(size):
+    switched = set_heatmap_size(Config.fromfile(WFLW), size)
+    want = dict(type='POPoSHeatmap', input_size=(256, 256), heatmap_size=(size, size), sigma=2.0,
+                decode_mode='popos')
+    assert switched.codec == want and switched.model.head.decoder == want
+    assert all(e == want for e in encoders(switched))
+    assert switched.model.backbone.heatmap_size == size
+    assert switched.model.head.in_channels == HEAD_CHANNELS[size]
+    assert tuple(switched.model.head.conv_out_channels) == (HEAD_CHANNELS[size], )
     assert switched.heatmap_size == size
 
 
@@ -88,11 +100,11 @@ def test_switch_uses_heatmap_variants_for_other_backbones(size):
 
 
 def test_switch_refuses_what_it_cannot_do():
-    cfg = Config.fromfile(WFLW_HM.format(64))
+    cfg = Config.fromfile(WFLW)
     with pytest.raises(ValueError, match='does not divide'):
         set_heatmap_size(cfg, 48)
     with pytest.raises(ValueError, match='strides'):
-        set_heatmap_size(Config.fromfile(WFLW_HM.format(64)), 2)
+        set_heatmap_size(Config.fromfile(WFLW), 2)
     cfg = Config.fromfile(MBV2)
     cfg.heatmap_variants = {}
     with pytest.raises(ValueError, match='heatmap_variants'):

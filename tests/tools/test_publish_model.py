@@ -1,4 +1,4 @@
-"""tools/misc/publish_model.py: a weights-only fp16 checkpoint that predicts what the original did."""
+"""tools/misc/publish_model.py: a weights-only fp16 checkpoint predicting what the original did."""
 import os.path as osp
 import subprocess
 import sys

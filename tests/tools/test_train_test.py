@@ -1,4 +1,4 @@
-"""Stock tools on a real config: train, resume, test at two resolutions, dist with 1 process."""
+"""Stock tools on a real config: train, resume, test at two resolutions, dist with 2 processes."""
 import json
 import os
 import os.path as osp
@@ -83,16 +83,75 @@ def test_train_and_test_at_another_resolution(tiny_wflw, tmp_path):
     assert 'NME' in json.loads(out.read_text())
 
 
-def test_dist_train_and_test_with_one_process(trained, tiny_wflw, tmp_path):
-    env = dict(os.environ, PORT=str(random.randint(29600, 29900)), PYTHON=sys.executable)
-    proc = run(['sh', 'tools/dist_train.sh', CONFIG, '1', '--work-dir', str(tmp_path),
-                '--cfg-options', *small_run_options(tiny_wflw)], env=env)
+DIST_HOOK = """
+import torch
+from mmengine.dist import get_rank, get_world_size
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class DumpRankWeights(Hook):
+    \"\"\"Every rank saves its final parameters: rank<r>_of_<world>.pth.\"\"\"
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+
+    def after_train(self, runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        params = {k: v.detach().clone() for k, v in model.named_parameters()}
+        torch.save(params, f'{self.out_dir}/rank{get_rank()}_of_{get_world_size()}.pth')
+"""
+# the smallest model of the repository (MobileNetV2 x0.35, 64x64 crops, 4x4 heatmaps)
+DIST_CONFIG = osp.join(ROOT, 'configs', 'embedded',
+                       'td-hm_mobilenetv2-0.35_popos-1xb64-30e_synthetic-wflw-64x64-hm4.py')
+
+
+def test_dist_train_with_two_processes_keeps_ranks_in_sync(tiny_wflw, tmp_path):
+    """`sh tools/dist_train.sh CONFIG 2` on CPU: gloo, 2 ranks, 3 iterations of 2 faces each; the
+    ranks end with the same parameters, rank 0 writes the one checkpoint, and
+    `sh tools/dist_test.sh` evaluates it with 2 processes."""
+    import torch
+    (tmp_path / 'dump_rank_weights.py').write_text(DIST_HOOK)
+    work = tmp_path / 'work'
+    work.mkdir()
+    cfg = tmp_path / 'dist_cfg.py'
+    cfg.write_text(f"""_base_ = [{DIST_CONFIG!r}]
+custom_imports = dict(imports=['popos', 'dump_rank_weights'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='DumpRankWeights', out_dir={str(work)!r})]
+train_cfg = dict(_delete_=True, by_epoch=False, max_iters=3, val_interval=100)
+param_scheduler = []
+log_processor = dict(by_epoch=False)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(by_epoch=False, interval=3, save_best=None, max_keep_ckpts=1))
+randomness = dict(seed=0)
+""")
+    opts = []
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.dataset.data_root={tiny_wflw}/',
+                 f'{split}_dataloader.batch_size=2', f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    env = dict(os.environ, PORT=str(random.randint(29600, 29900)), PYTHON=sys.executable,
+               PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT, os.environ.get('PYTHONPATH', '')]),
+               OMP_NUM_THREADS='1')
+    proc = run(['sh', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work),
+                '--cfg-options', *opts], env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert osp.isfile(tmp_path / 'epoch_1.pth')
-    assert 'distributed backend switched from nccl to gloo' in proc.stdout + proc.stderr
-    proc = run(['sh', 'tools/dist_test.sh', CONFIG, str(tmp_path / 'epoch_1.pth'), '1',
-                '--work-dir', str(tmp_path), '--cfg-options', *small_run_options(tiny_wflw)],
-               env=env)
+    log = proc.stdout + proc.stderr
+    assert 'distributed backend switched from nccl to gloo' in log
+    assert sorted(p.name for p in work.glob('*.pth')) == [
+        'iter_3.pth', 'rank0_of_2.pth', 'rank1_of_2.pth']
+    rank0 = torch.load(work / 'rank0_of_2.pth', weights_only=True)
+    rank1 = torch.load(work / 'rank1_of_2.pth', weights_only=True)
+    ckpt = torch.load(work / 'iter_3.pth', map_location='cpu', weights_only=False)['state_dict']
+    assert rank0.keys() == rank1.keys() and rank0
+    for k in rank0:
+        assert torch.equal(rank0[k], rank1[k]), k
+        assert torch.equal(rank0[k], ckpt[k]), k
+    proc = run(['sh', 'tools/dist_test.sh', str(cfg), str(work / 'iter_3.pth'), '2',
+                '--work-dir', str(work), '--cfg-options', *opts], env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'NME' in proc.stdout + proc.stderr
 

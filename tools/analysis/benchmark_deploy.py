@@ -1,10 +1,11 @@
 """Deployment benchmark: file size, single-thread latency, parity and NME per backend.
 
 Backends: PyTorch, onnxruntime (heatmaps; decode in graph) and TFLite fp32 / fp16 /
-int8-dynamic / int8 (full, calibrated on real val crops). Without ``--checkpoint`` the small
-reference model is fitted on a toy WFLW-format set first (``popos.deploy.toy_data``); give
-``--data-root`` (WFLW layout) to evaluate on other data. Prints a markdown table and writes
-``benchmark.json``. Fails (exit 1) if full int8 raises the NME by >= ``--max-int8-nme-rise``.
+int8-dynamic / int8 (full, calibrated on val crops). Without ``--data-root`` the data are
+synthetic faces in the WFLW layout (``popos.datasets.synthetic``); without ``--checkpoint`` the
+model is first trained for ``--fit-steps`` iterations with mmengine's Runner. Prints a markdown
+table and writes ``benchmark.json``. Fails (exit 1) if full int8 raises the NME by >=
+``--max-int8-nme-rise``.
 """
 import argparse
 import json
@@ -16,7 +17,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEFAULT_MODEL = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
+DEFAULT_MODEL = osp.join(REPO, 'configs', 'deploy', 'models',
+                         'td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
 
 
 def parse_args():
@@ -57,34 +59,53 @@ def main() -> int:
     torch.set_num_threads(1)
     import popos.deploy as pd
     from popos.deploy.calibration import dataset_inputs
-    from popos.deploy.export import load_model_config
     from popos.deploy.modules import export_module
     from popos.deploy.runners import TorchRunner, build_runner
     from popos.deploy.tflite import convert
-    from popos.deploy.toy_data import fit, make_toy_wflw, toy_model_config
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from popos.datasets.synthetic import generate_dataset
 
     os.makedirs(args.work_dir, exist_ok=True)
     data_root = args.data_root
     if data_root is None:
-        data_root = osp.join(args.work_dir, 'toy_wflw')
+        data_root = osp.join(args.work_dir, 'synthetic_wflw')
         if not osp.isdir(osp.join(data_root, 'annotations')):
-            make_toy_wflw(data_root, args.num_train, args.num_test, image_size=96, seed=0)
-    cfg = toy_model_config(args.model_cfg, data_root)
+            generate_dataset('wflw', data_root, args.num_train, args.num_test, image_size=96,
+                             seed=0, workers=1, progress=False)
+    cfg = Config.fromfile(args.model_cfg)
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].dataset.data_root = data_root
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        evaluator.pop('subsets', None)  # absolute paths under data/wflw
     cfg.test_dataloader.batch_size = 16
     checkpoint = args.checkpoint
     if checkpoint is None:
-        checkpoint = osp.join(args.work_dir, 'toy_fitted.pth')
+        checkpoint = osp.join(args.work_dir, 'fit', f'iter_{args.fit_steps}.pth')
         if not osp.isfile(checkpoint):
             t = time.time()
-            model = fit(cfg, args.fit_steps, seed=0, batch_size=16, lr=3e-3)
-            torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
-            print(f'fitted {args.fit_steps} steps in {time.time() - t:.0f} s')
+            fit_cfg = cfg.copy()
+            fit_cfg.work_dir = osp.join(args.work_dir, 'fit')
+            fit_cfg.train_dataloader.batch_size = 16
+            fit_cfg.train_cfg = dict(by_epoch=False, max_iters=args.fit_steps,
+                                     val_interval=args.fit_steps + 1)
+            fit_cfg.optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-3))
+            fit_cfg.param_scheduler = []
+            fit_cfg.default_hooks.checkpoint = dict(
+                type='CheckpointHook', by_epoch=False, interval=args.fit_steps, save_best=None)
+            fit_cfg.randomness = dict(seed=0)
+            Runner.from_cfg(fit_cfg).train()
+            print(f'trained {args.fit_steps} iterations in {time.time() - t:.0f} s')
     pose_model = pd.build_torch_model(cfg, checkpoint)
     w, h = (int(v) for v in pose_model.head.decoder.input_size)
-    img = osp.join(data_root, 'images', sorted(os.listdir(osp.join(data_root, 'images')))[0])
+    test_set = cfg.test_dataloader.dataset
+    with open(osp.join(data_root, test_set.ann_file)) as f:  # the first test image traces
+        first = json.load(f)['images'][0]['file_name']
+    img = osp.join(data_root, test_set.data_prefix['img'], first)
     dcfg = lambda name: osp.join(REPO, 'configs/deploy', name)  # noqa: E731
-    ort_cfg = dcfg(f'pose-detection_onnxruntime_static-{w}x{h}.py')
-    ort_dec_cfg = dcfg(f'pose-detection_onnxruntime_decode_static-{w}x{h}.py')
+    ort_cfg = dcfg('pose-detection_onnxruntime_static.py')
+    ort_dec_cfg = dcfg('pose-detection_onnxruntime_decode_static.py')
 
     files = {
         'onnxruntime': (ort_cfg, pd.export_onnx(ort_cfg, cfg, checkpoint, img,
@@ -109,7 +130,7 @@ def main() -> int:
                           float_path=osp.join(tfl_dir, f'{stem}_fp32.tflite'),
                           reuse_float=precision != 'fp32')
             mode = '_decode' if decode else ''
-            files[name] = (dcfg(f'pose-detection_tflite_{precision}{mode}_static-{w}x{h}.py'),
+            files[name] = (dcfg(f'pose-detection_tflite_{precision}{mode}_static.py'),
                            out)
 
     x1 = val[:1]

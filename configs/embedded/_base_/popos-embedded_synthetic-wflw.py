@@ -12,10 +12,8 @@ _base_ = [
     '../../_base_/datasets/wflw.py'
 ]
 
-# POPoSTruncatedBackbone / PrunedTopdownPoseEstimator and the distiller live outside `popos`'s
-# default imports.
-custom_imports = dict(
-    imports=['popos', 'popos.embedded', 'popos.models.distillers'], allow_failed_imports=False)
+# `import popos` registers TruncatedBackbone, PrunedTopdownPoseEstimator and the distiller.
+custom_imports = dict(imports=['popos'], allow_failed_imports=False)
 
 data_root = 'data/synthetic_wflw_160/'
 

@@ -1,25 +1,30 @@
-"""Pure-numpy pieces of face-alignment evaluation: normalisers, NME, FR/AUC."""
+"""Numpy pieces of face-alignment evaluation: normalisers, NME, FR/AUC."""
 from typing import Sequence, Tuple
 
 import numpy as np
+from mmpose.evaluation.metrics import NME
 
 # Normalisation conventions per ``dataset_meta['dataset_name']``.
-# ``inter_ocular``: the two outer eye corners. ``inter_pupil``: two groups of
-# points whose means are the eye centres (a single pupil point where the
-# markup has one: WFLW 96/97, COFW 16/17, LaPa 104/105, AFLW eye centres 7/10;
-# the mean of the six eye-contour points for the 68/51-point markups).
+# ``inter_ocular``: the two outer eye corners, as mmpose's ``NME`` metric defines them
+# (``NME.DEFAULT_KEYPOINT_INDICES``: wflw, 300w, coco_wholebody_face, cofw, lapa); the markups
+# mmpose does not list (300W-LP / 300-VW share 300W's, AFLW, the 51-point one) are set here.
+# ``inter_pupil``: two groups of points whose means are the eye centres (a single pupil point
+# where the markup has one: WFLW 96/97, COFW 16/17, LaPa 104/105, AFLW eye centres 7/10; the
+# mean of the six eye-contour points for the 68/51-point markups). mmpose has no inter-pupil NME.
+_OUTER_EYE_CORNERS = {k: tuple(v) for k, v in NME.DEFAULT_KEYPOINT_INDICES.items()}
 _EYES_68 = dict(
-    inter_ocular=(36, 45),
+    inter_ocular=_OUTER_EYE_CORNERS['300w'],
     inter_pupil=(tuple(range(36, 42)), tuple(range(42, 48))))
 DEFAULT_NORM_INDICES = {
-    'wflw': dict(inter_ocular=(60, 72), inter_pupil=((96, ), (97, ))),
+    'wflw': dict(inter_ocular=_OUTER_EYE_CORNERS['wflw'], inter_pupil=((96, ), (97, ))),
     '300w': _EYES_68,
     '300wlp': _EYES_68,
     '300vw': _EYES_68,
-    'coco_wholebody_face': _EYES_68,
-    'cofw': dict(inter_ocular=(8, 9), inter_pupil=((16, ), (17, ))),
+    'coco_wholebody_face': dict(_EYES_68,
+                                inter_ocular=_OUTER_EYE_CORNERS['coco_wholebody_face']),
+    'cofw': dict(inter_ocular=_OUTER_EYE_CORNERS['cofw'], inter_pupil=((16, ), (17, ))),
     'aflw': dict(inter_ocular=(6, 11), inter_pupil=((7, ), (10, ))),
-    'lapa': dict(inter_ocular=(66, 79), inter_pupil=((104, ), (105, ))),
+    'lapa': dict(inter_ocular=_OUTER_EYE_CORNERS['lapa'], inter_pupil=((104, ), (105, ))),
     # 68-point markup minus the jaw (0..16): old index i -> i - 17
     'face51': dict(
         inter_ocular=(19, 28),
@@ -140,17 +145,17 @@ def sample_nme(errors: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def simpson(ys: np.ndarray, xs: np.ndarray) -> float:
-    """Composite Simpson 1/3 rule on an even number of equal intervals.
+    """``scipy.integrate.simpson(ys, x=xs)``, restricted to an even number of intervals.
 
-    Identical to ``scipy.integrate.simpson(ys, x=xs)`` for an odd number of
-    equally spaced samples.
+    The face-alignment AUC is the composite Simpson 1/3 rule; on an odd number of intervals
+    scipy adds an end correction instead, so such grids are refused rather than silently
+    integrated differently.
     """
+    from scipy.integrate import simpson as scipy_simpson
     n = len(xs) - 1
     if n < 2 or n % 2:
         raise ValueError(f'Simpson needs an even number of intervals, got {n}')
-    h = (xs[-1] - xs[0]) / n
-    return float(h / 3 * (ys[0] + ys[-1] + 4 * ys[1:-1:2].sum() +
-                          2 * ys[2:-1:2].sum()))
+    return float(scipy_simpson(ys, x=xs))
 
 
 def fr_auc(nmes: np.ndarray,

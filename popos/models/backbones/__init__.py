@@ -1,4 +1,8 @@
-"""Backbones."""
-from .popos_hrnet import LOW_RES_PLAN, POPoSHRNet, hrnet_out_channels
+"""Backbones: a low-resolution HRNet and a truncating wrapper for mmpose's mobile backbones."""
+from .lowres_hrnet import LOW_RES_PLAN, LowResHRNet, POPoSHRNet, hrnet_out_channels
+from .truncated_backbone import POPoSTruncatedBackbone, TruncatedBackbone
 
-__all__ = ['LOW_RES_PLAN', 'POPoSHRNet', 'hrnet_out_channels']
+__all__ = [
+    'LOW_RES_PLAN', 'LowResHRNet', 'POPoSHRNet', 'hrnet_out_channels', 'TruncatedBackbone',
+    'POPoSTruncatedBackbone'
+]

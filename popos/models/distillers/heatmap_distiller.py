@@ -1,4 +1,5 @@
-"""HeatmapDistiller: a top-down student trained with its own losses plus a frozen teacher's heatmaps."""
+"""HeatmapDistiller: a top-down student trained with its own losses plus a frozen teacher's
+heatmaps."""
 import contextlib
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
@@ -120,7 +121,8 @@ class HeatmapDistiller(TopdownPoseEstimator):
         return self
 
     @torch.no_grad()
-    def teacher_heatmaps(self, inputs: Tensor, flip_indices: Optional[Sequence[int]] = None) -> Tensor:
+    def teacher_heatmaps(self, inputs: Tensor,
+                         flip_indices: Optional[Sequence[int]] = None) -> Tensor:
         """Teacher heatmaps for a preprocessed student batch (resized to the teacher's input).
 
         With ``teacher_flip`` they are the flip-test average, which needs the batch's

@@ -73,9 +73,11 @@ class MultilaterationAnchorLoss(nn.Module):
 
     def forward(self, output: Tensor, target: Tensor,
                 target_weights: Optional[Tensor] = None, mask: Optional[Tensor] = None) -> Tensor:
-        """output, target (B, K, H, W); target_weights (B, K); optional pixel mask (B, K|1, H, W)."""
+        """output, target (B, K, H, W); target_weights (B, K); optional pixel mask
+        (B, K|1, H, W)."""
         if output.shape != target.shape:
-            raise ValueError(f'output {tuple(output.shape)} and target {tuple(target.shape)} differ')
+            raise ValueError(f'output {tuple(output.shape)} and target {tuple(target.shape)} '
+                             'differ')
         loss = output.new_zeros(())
         if self.mse_weight:
             loss = loss + self.mse_weight * self.mse(output, target, target_weights, mask)

@@ -17,7 +17,8 @@ def flip_shift(input_width: int, heatmap_width: int) -> float:
     return 1.0 - heatmap_width / float(input_width)
 
 
-def shift_right_gaussian(heatmaps: Tensor, shift: float, sigma: float, floor: float = 1e-12) -> Tensor:
+def shift_right_gaussian(heatmaps: Tensor, shift: float, sigma: float,
+                         floor: float = 1e-12) -> Tensor:
     """Shift maps (B, K, H, W) right by ``shift`` in [0, 1] heatmap px.
 
     Interpolates linearly in the log domain, which is exact for a Gaussian up to the

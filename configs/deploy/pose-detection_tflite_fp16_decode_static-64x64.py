@@ -1,4 +1,0 @@
-# TFLite (float16 weights (dequantised at load), float32 compute), POPoS decoding inside the graph.
-_base_ = ['./_base_/pose-detection_decode.py', './_base_/backends/tflite.py']
-onnx_config = dict(input_shape=[64, 64])
-backend_config = dict(precision='fp16')

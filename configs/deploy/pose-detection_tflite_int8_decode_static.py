@@ -1,0 +1,5 @@
+# TFLite (full-integer int8, calibrated on real val crops, decoder in float),
+# POPoS decoding inside the graph;
+# input size = the model config's codec.input_size.
+_base_ = ['./_base_/pose-detection_decode.py', './_base_/backends/tflite.py']
+backend_config = dict(precision='int8')

@@ -1,4 +1,0 @@
-# TFLite (full-integer int8, calibrated on real val crops, decoder in float), heatmaps out.
-_base_ = ['./_base_/onnx_config.py', './_base_/backends/tflite.py']
-onnx_config = dict(input_shape=[256, 256])
-backend_config = dict(precision='int8')
