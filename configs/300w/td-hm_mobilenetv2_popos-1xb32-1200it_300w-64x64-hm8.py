@@ -1,14 +1,12 @@
 # Embedded student on real faces: MobileNetV2 (x1.0) cut at stride 16, its stride-8 and stride-16
-# features concatenated at 8x8, POPoSHead, 64x64 crops -> 8x8 heatmaps, 300-W's 1,817 train faces (data/300w), from scratch.
+# features concatenated at 8x8, POPoSHead, 64x64 crops -> 8x8 heatmaps, 300-W's 1,817 train
+# faces (data/300w), from scratch.
 # Trained alone: the baseline of the teacher-student comparison in docs/embedded.md.
 #   python tools/train.py configs/300w/td-hm_mobilenetv2_popos-1xb32-1200it_300w-64x64-hm8.py
 # Same data at equal face passes: ...-1xb64-1200it-...; with teacher pseudo-labels on MTFL's
 # unlabelled faces: ...-pl-mtfl-1xb32+32-1200it-.... 300-W is for non-commercial research,
 # and so are weights trained with these configs.
 _base_ = ['../_base_/default_runtime.py', '../_base_/datasets/300w.py']
-
-# POPoSTruncatedBackbone lives in popos.embedded
-custom_imports = dict(imports=['popos', 'popos.embedded'], allow_failed_imports=False)
 
 # fallback='seed': where the pseudo-range solve is rejected (~0.02 % of landmarks at 8x8), the
 # closed-form seed answers instead of grid search + Gauss-Newton; an exported graph runs every
@@ -25,7 +23,7 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
     backbone=dict(
-        type='POPoSTruncatedBackbone',
+        type='TruncatedBackbone',
         backbone=dict(type='MobileNetV2', widen_factor=1.0, out_indices=(2, 4))),
     # stride 8 (32 ch, 8x8) + stride 16 (96 ch, 4x4) resized to 8x8: the stride-8 features
     # alone have seen too little of the face, and a deconvolution head would stay float in

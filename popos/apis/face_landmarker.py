@@ -85,9 +85,10 @@ class FaceLandmarker:
         if backend != 'torch' and weights is None and self.model_info:
             weights = self.model_info['exports'].get(backend)
             if weights is None:
+                have = ', '.join(self.model_info['exports']) or 'none'
                 raise ValueError(f'shipped model {self.model_info["name"]!r} has no {backend} '
-                                 f'export (it has: {", ".join(self.model_info["exports"]) or "none"}'
-                                 f'); export one with tools/deploy.py and pass weights=FILE')
+                                 f'export (it has: {have}); export one with tools/deploy.py '
+                                 'and pass weights=FILE')
         self.backend = backend
         self.detector = build_detector(detector, device) if detector is not None else None
         if backend == 'torch':

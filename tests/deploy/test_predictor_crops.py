@@ -32,7 +32,8 @@ def mmpose_crops(cfg, img, boxes):
 
 
 def test_lean_crop_matches_the_mmpose_transforms():
-    for name in ('configs/embedded/td-hm_mobilenetv2-0.35_popos-1xb64-30e_synthetic-wflw-64x64-hm4.py',
+    for name in ('configs/embedded/'
+                 'td-hm_mobilenetv2-0.35_popos-1xb64-30e_synthetic-wflw-64x64-hm4.py',
                  'configs/300w/td-hm_mobilenetv2_popos-1xb32-1200it_300w-64x64-hm8.py'):
         cfg = Config.fromfile(osp.join(ROOT, name))
         rng = np.random.default_rng(0)

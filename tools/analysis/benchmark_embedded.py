@@ -98,8 +98,7 @@ def export_all(cfg, ckpt: str, img_path: str, out_dir: str, calib: int):
     from popos.deploy.modules import export_module
     from popos.deploy.tflite import convert
     repo = osp.dirname(osp.dirname(TOOLS))
-    w, h = (int(v) for v in cfg.codec['input_size'])
-    ort_cfg = osp.join(repo, f'configs/deploy/pose-detection_onnxruntime_decode_static-{w}x{h}.py')
+    ort_cfg = osp.join(repo, 'configs/deploy/pose-detection_onnxruntime_decode_static.py')
     onnx = pd.export_onnx(ort_cfg, cfg, ckpt, img_path, out_dir)
     module = export_module(pd.build_torch_model(cfg, ckpt), decode=True)
     sample = torch.from_numpy(dataset_inputs(cfg, 'val', 1))
@@ -150,7 +149,7 @@ def main() -> int:
 
     import popos  # noqa: F401
     from popos.deploy.inference import LandmarkPredictor
-    from popos.deploy.runners import build_runner, median_ms
+    from popos.deploy.runners import build_runner
     complexity = _load_tool('get_flops').complexity
     os.makedirs(args.work_dir, exist_ok=True)
     ert = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())

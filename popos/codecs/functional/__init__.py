@@ -3,7 +3,8 @@ from .defaults import (GRID_SIDE, KEYPOS_TOPK, POPOS_TOPK, PSEUDORANGE_WEIGHT_PO
                        nearest_resolution, pseudorange_weight_power, resolution_defaults)
 from .decode_stats import decode_stats, reset_decode_stats
 from .popos_decode import (DECODE_MODES, FALLBACKS, block_seed, decode_heatmaps, exporting,
-                           gauss_newton, grid_search, sanitize_heatmaps, squared_ranges, topk_anchors)
+                           gauss_newton, grid_search, sanitize_heatmaps, squared_ranges,
+                           topk_anchors)
 from .pseudorange import DiscTables, build_disc_tables, disc_tables, pseudorange_solve
 
 __all__ = [

@@ -164,7 +164,7 @@ def grid_search(seed: Tensor, anchors: Tensor, ranges: Tensor, mask: Tensor, sid
 
 def gauss_newton(start: Tensor, anchors: Tensor, d2: Tensor, weights: Tensor,
                  iters: int) -> Tensor:
-    """KeyPosS refinement of ``r_i = |a_i - p|^2 - d_i^2``; a step is kept only if the cost falls."""
+    """KeyPosS refinement of ``r_i = |a_i - p|^2 - d_i^2``; a step is kept if the cost falls."""
     p = start
 
     def cost(q: Tensor) -> Tensor:
