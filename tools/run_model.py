@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     from popos.apis import read_image
     from popos.apis.drawing import draw_faces
     from popos.datasets.pts import format_pts
-    from popos.deploy.inference import JsonBoxes
+    from popos.apis.predictor import JsonBoxes
 
     landmarker = build(args)
     json_boxes = JsonBoxes(args.boxes) if args.boxes else None

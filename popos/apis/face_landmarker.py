@@ -105,7 +105,7 @@ class FaceLandmarker:
             if not weights:
                 raise ValueError(f'backend {backend!r} needs weights=<exported file>')
             from ..deploy.export import load_model_config
-            from ..deploy.inference import build_predictor
+            from .predictor import build_predictor
             cfg = load_model_config(config)
             self._predictor = build_predictor(cfg, backend, model_file=weights)
             self.num_keypoints = int(cfg.model.head.out_channels)

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 
 import popos  # noqa: F401
-from popos.deploy.inference import LandmarkPredictor
+from popos.apis.predictor import LandmarkPredictor
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -45,7 +45,7 @@ def _gt(toy_root):
 def test_torch_backend_writes_pts_and_skips_bad_images(image_list, toy_root, checkpoint,
                                                        tmp_path, capsys):
     from popos.datasets.pts import load_pts
-    from popos.deploy.inference import JsonBoxes
+    from popos.apis.predictor import JsonBoxes
     out = tmp_path / 'out'
     boxes = osp.join(toy_root, 'annotations', 'face_landmarks_wflw_test.json')
     code, cap = _run([image_list, out, '--model-cfg', MODEL_CFG, '--backend', 'torch',
@@ -73,7 +73,7 @@ def test_onnx_backend_matches_torch_in_image_px(image_list, toy_root, model_cfg,
                                                 test_image, tmp_path, capsys):
     from popos.deploy import export_onnx
     from popos.deploy.export import build_torch_model
-    from popos.deploy.inference import LandmarkPredictor, build_predictor
+    from popos.apis.predictor import LandmarkPredictor, build_predictor
     from popos.deploy.runners import TorchRunner
     onnx_file = export_onnx(deploy_cfg('pose-detection_onnxruntime_decode_dynamic.py'),
                             model_cfg, checkpoint, test_image, str(tmp_path / 'onnx'))
@@ -87,7 +87,7 @@ def test_onnx_backend_matches_torch_in_image_px(image_list, toy_root, model_cfg,
     assert len(pred['images']) == 3 and len(pred['annotations']) == 3
     # same crops through the PyTorch model give the same image-px landmarks
     import cv2
-    from popos.deploy.inference import JsonBoxes
+    from popos.apis.predictor import JsonBoxes
     from popos.deploy.modules import DecodedModel
     predictor = LandmarkPredictor(model_cfg, TorchRunner(DecodedModel(
         build_torch_model(model_cfg, checkpoint))))

@@ -7,7 +7,7 @@
 For every model: ONNX (mmdeploy, POPoS decoder in the graph) and TFLite fp32 / full int8
 (litert-torch + ai-edge-quantizer, calibrated on 64 crops of the config's *train* split)
 through ``popos.deploy``. Accuracy: every face of the config's val split (real 300-W val
-with ``data/300w``), its annotation box, through :class:`popos.deploy.LandmarkPredictor` --
+with ``data/300w``), its annotation box, through :class:`popos.apis.predictor.LandmarkPredictor` --
 the code ``FaceLandmarker(backend='onnxruntime'|'tflite')`` runs -- NME inter-ocular (outer
 eye corners), FR@0.1 and AUC@0.1.
 
@@ -148,7 +148,7 @@ def main() -> int:
     from mmengine.config import Config
 
     import popos  # noqa: F401
-    from popos.deploy.inference import LandmarkPredictor
+    from popos.apis.predictor import LandmarkPredictor
     from popos.deploy.runners import build_runner
     complexity = _load_tool('get_flops').complexity
     os.makedirs(args.work_dir, exist_ok=True)

@@ -1,7 +1,8 @@
 """Crops -> landmarks in image px with an exported model (onnxruntime, TFLite) or PyTorch.
 
 Face detectors live in :mod:`popos.apis.detectors`; the user-facing entry point is
-:class:`popos.apis.FaceLandmarker`, which uses this predictor for the exported backends.
+:class:`popos.apis.FaceLandmarker`, which uses this predictor for the exported backends (the
+runners and export modules it drives live in :mod:`popos.deploy`).
 """
 import json
 import os.path as osp
@@ -11,8 +12,8 @@ import numpy as np
 import torch
 from mmengine import Config
 
-from .modules import HeatmapModel, decode_to_input_px
-from .runners import BackendRunner, TorchRunner, build_runner
+from ..deploy.modules import HeatmapModel, decode_to_input_px
+from ..deploy.runners import BackendRunner, TorchRunner, build_runner
 
 
 class JsonBoxes:
@@ -110,7 +111,7 @@ def build_predictor(model_cfg: Config, backend: str, model_file: Optional[str] =
                     checkpoint: Optional[str] = None) -> LandmarkPredictor:
     """``backend``: 'torch' (model config + checkpoint), 'onnxruntime' or 'tflite' (file)."""
     if backend == 'torch':
-        from .export import build_torch_model
+        from ..deploy.export import build_torch_model
         runner: BackendRunner = TorchRunner(HeatmapModel(build_torch_model(model_cfg,
                                                                            checkpoint)))
     elif backend in ('onnxruntime', 'tflite'):
