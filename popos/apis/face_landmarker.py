@@ -80,6 +80,9 @@ class FaceLandmarker:
                  flip_test: bool = False) -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+        if flip_test and backend != 'torch':
+            # an exported graph holds one forward pass; averaging a mirrored pass is not in it
+            raise ValueError(f"flip_test=True needs backend='torch' (got {backend!r})")
         config, checkpoint, self.model_info = resolve_model(
             model, weights if backend == 'torch' else None, need_checkpoint=backend == 'torch')
         if backend != 'torch' and weights is None and self.model_info:

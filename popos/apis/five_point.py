@@ -16,21 +16,22 @@ from .layouts import convert_layout, fit_five_point_box, five_point_box
 
 
 def load_coco_faces(ann_file: str, img_root: str, num_keypoints: int) -> List[Dict]:
-    """COCO keypoint json -> [{'id', 'file', 'keypoints' (K, 2), 'ann'}], one per face.
+    """COCO keypoint json -> [{'id', 'file', 'keypoints' (K, 2), 'ann', 'image'}], one per face.
 
     Raises a ValueError naming the file for a face with another number of points.
     """
     with open(ann_file) as f:
         coco = json.load(f)
-    files = {im['id']: im['file_name'] for im in coco['images']}
+    images = {im['id']: im for im in coco['images']}
     faces = []
     for ann in coco['annotations']:
         kpts = np.asarray(ann.get('keypoints', []), np.float32)
         if kpts.size != num_keypoints * 3:
             raise ValueError(f'{ann_file}: annotation {ann.get("id")} has {kpts.size // 3} '
                              f'points, expected {num_keypoints}')
-        faces.append(dict(id=ann['id'], file=osp.join(img_root, files[ann['image_id']]),
-                          keypoints=kpts.reshape(-1, 3)[:, :2], ann=ann))
+        image = images[ann['image_id']]
+        faces.append(dict(id=ann['id'], file=osp.join(img_root, image['file_name']),
+                          keypoints=kpts.reshape(-1, 3)[:, :2], ann=ann, image=image))
     return faces
 
 

@@ -34,7 +34,7 @@ def nme(pred, gt):
 def test_tiny_is_small_and_ships_its_exports():
     info = get_model_info('tiny')
     assert set(info['exports']) == {'onnxruntime', 'tflite'}
-    assert osp.getsize(info['exports']['tflite']) <= 1024 * 1024  # int8, <= 1 MB
+    assert osp.getsize(info['exports']['tflite']) <= 1024 * 1024  # int8, <= 1 MiB
     assert info['GFLOPs'] <= 0.1 and 'non-commercial' in info['terms']
 
 
@@ -69,6 +69,14 @@ def test_run_model_writes_landmarks_with_the_shipped_int8_model(tmp_path):
                     '--backend', 'tflite', '--layout', '5'], cwd=REPO,
                    check=True, timeout=300, env={**__import__('os').environ,
                                                   'NO_ALBUMENTATIONS_UPDATE': '1'})
+    from popos.datasets.pts import load_pts
     for img in images:
-        rows = (out / (osp.splitext(osp.basename(img))[0] + '.pts')).read_text()
-        assert 'n_points: 5' in rows
+        faces = load_pts(str(out / (osp.splitext(osp.basename(img))[0] + '.pts')))
+        assert faces and all(f.shape == (5, 2) for f in faces)
+        eyes_l, eyes_r, nose, mouth_l, mouth_r = faces[0]
+        assert eyes_l[0] < eyes_r[0] and mouth_l[0] < mouth_r[0] and nose[1] > eyes_l[1]
+
+
+def test_flip_test_is_refused_on_exported_backends():
+    with pytest.raises(ValueError, match="flip_test=True needs backend='torch'"):
+        FaceLandmarker('tiny', detector=None, backend='tflite', flip_test=True)

@@ -48,3 +48,12 @@ def test_lean_crop_matches_the_mmpose_transforms():
         for meta, (center, scale) in zip(metas, want_metas):
             np.testing.assert_allclose(meta['center'], center, atol=1e-5)
             np.testing.assert_allclose(meta['scale'], scale, atol=1e-5)
+
+
+def test_crop_padding_comes_from_the_model_test_pipeline():
+    from popos.apis.predictor import test_padding
+    cfg = Config.fromfile(osp.join(
+        ROOT, 'configs/300w/td-hm_mobilenetv2_popos-1xb32-1200it_300w-64x64-hm8.py'))
+    assert test_padding(cfg) == 1.25
+    cfg.test_dataloader.dataset.pipeline[1]['padding'] = 1.4
+    assert LandmarkPredictor(cfg, runner=None).padding == 1.4

@@ -39,6 +39,28 @@ def test_loader_names_a_face_with_the_wrong_number_of_points(tmp_path):
 
 
 @pytest.mark.skipif(not osp.isdir(osp.join(SHARED, 'mtfl')), reason='../shared is not present')
+def test_mtfl_point_order_is_the_image_left_right_order_of_the_68_point_reduction():
+    """Real labels, both markups: point 0 / 3 (eye / mouth corner) lie left of point 1 / 4."""
+    gt68 = np.stack([f['keypoints'] for f in load_coco_faces(
+        osp.join(SHARED, '300w/annotations/face_landmarks_300w_valid.json'), '', 68)])
+    from popos.apis.layouts import convert_layout
+    five = convert_layout(gt68, '5')
+    mtfl = np.stack([f['keypoints'] for f in load_coco_faces(
+        osp.join(SHARED, 'mtfl/annotations/mtfl_aflw_test.json'), '', 5)])
+    for pts in (five, mtfl):
+        assert (pts[:, 0, 0] < pts[:, 1, 0]).mean() > 0.98
+        assert (pts[:, 3, 0] < pts[:, 4, 0]).mean() > 0.98
+        # nose below the eyes, mouth below the nose
+        assert (pts[:, 2, 1] > pts[:, :2, 1].mean(1)).mean() > 0.95
+        assert (pts[:, 3:, 1].mean(1) > pts[:, 2, 1]).mean() > 0.95
+    # swapped eyes: two of five points are one eye distance off, so NME = 2/5 exactly
+    swapped = gt68.copy()
+    swapped[:, 36:42], swapped[:, 42:48] = gt68[:, 42:48], gt68[:, 36:42]
+    np.testing.assert_allclose(five_point_nme(swapped, five), 0.4, rtol=1e-5)
+    np.testing.assert_allclose(five_point_nme(gt68, five), 0.0, atol=1e-6)
+
+
+@pytest.mark.skipif(not osp.isdir(osp.join(SHARED, 'mtfl')), reason='../shared is not present')
 def test_pseudo_labels_load_as_300w_and_the_aflw_check_runs(tmp_path):
     # the five-point box reproduces 300-W's own boxes: square, ~3.7 five-point radii wide
     calib = five_point_calibration(osp.join(SHARED, '300w/annotations/'
@@ -54,6 +76,11 @@ def test_pseudo_labels_load_as_300w_and_the_aflw_check_runs(tmp_path):
     subprocess.run(cmd, cwd=REPO, check=True, env=env, capture_output=True)
     coco = json.loads(out.read_text())
     assert coco['info']['faces'] == 6 and len(coco['annotations']) == coco['info']['kept'] > 0
+    assert all(im['width'] == im['height'] == 80 for im in coco['images'])
+    for ann in coco['annotations']:  # the pseudo-labels lie in the 80x80 crop, eyes left to right
+        kp = np.asarray(ann['keypoints']).reshape(68, 3)
+        assert (kp[:, :2] >= 0).all() and (kp[:, :2] <= 80).all()
+        assert kp[36:42, 0].mean() < kp[42:48, 0].mean()
     # mmpose's own 300-W dataset reads the file (center/scale box, 68 visible points)
     from mmpose.datasets import Face300WDataset
     ds = Face300WDataset(ann_file=str(out), data_root='',

@@ -5,18 +5,20 @@
         [--model CFG CKPT ...] --work-dir work_dirs/embedded_bench [--runs 300] [--faces 100]
 
 For every model: ONNX (mmdeploy, POPoS decoder in the graph) and TFLite fp32 / full int8
-(litert-torch + ai-edge-quantizer, calibrated on 64 crops of the config's *train* split)
+(litert-torch + ai-edge-quantizer, calibrated on 64 labelled train faces cropped by the test
+pipeline)
 through ``popos.deploy``. Accuracy: every face of the config's val split (real 300-W val
 with ``data/300w``), its annotation box, through :class:`popos.apis.predictor.LandmarkPredictor` --
 the code ``FaceLandmarker(backend='onnxruntime'|'tflite')`` runs -- NME inter-ocular (outer
 eye corners), FR@0.1 and AUC@0.1.
 
-Latency, one thread, batch 1, median of ``--runs`` calls over the first ``--faces`` val faces:
+Latency, one thread, batch 1, median of ``--runs`` calls over the first ``--faces`` val faces,
+in ``--repeats`` rounds (the ratio to dlib is the median of the rounds' ratios, with their range):
 ``LandmarkPredictor.predict(image, box)`` = crop + normalise + network + decode (in the graph)
 + mapping back to image px, and the network alone. dlib's 68-point ERT predictor
 (``face_recognition_models``) runs *in the same process*, call by call in turn with ours (the
 ratio is per backend, from the same rounds), on the same images, from the box its own
-detector would give for that face (the landmark box mapped through the inverse of
+detector would give for that face (the tight landmark box mapped through the inverse of
 ``DlibFaceDetector.calibration``); its NME on the same faces is printed too, but dlib's
 model was trained on 300-W's images, so that number is flattering.
 """
@@ -48,6 +50,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--runs', type=int, default=300, help='timed calls per backend (>= 50)')
     p.add_argument('--faces', type=int, default=100, help='val faces cycled through for timing')
     p.add_argument('--calib', type=int, default=64, help='train crops for int8 calibration')
+    p.add_argument('--repeats', type=int, default=5,
+                   help='timing rounds per backend; the ratio is reported as median (min-max)')
     return p.parse_args()
 
 
@@ -89,6 +93,24 @@ def val_faces(cfg):
     return faces
 
 
+def calibration_config(cfg):
+    """The config with a train split of labelled faces seen through the *test* pipeline.
+
+    int8 ranges come from real crops as the deployed model sees them: no flip, rotation or
+    photometric noise (which would also make the file differ from run to run). A combined
+    train set (labelled + pseudo-labelled faces) calibrates on its first, labelled, dataset.
+    """
+    cfg = cfg.copy()
+    train = cfg.train_dataloader.dataset
+    if train.get('type') == 'CombinedDataset':
+        train = train.datasets[0]
+    train = train.copy()
+    train.pipeline = cfg.val_dataloader.dataset.pipeline
+    train.test_mode = True
+    cfg.train_dataloader = dict(dataset=train)
+    return cfg
+
+
 def export_all(cfg, ckpt: str, img_path: str, out_dir: str, calib: int):
     """(onnx path, {precision: tflite path}) with the decoder in the graph."""
     import torch
@@ -105,7 +127,8 @@ def export_all(cfg, ckpt: str, img_path: str, out_dir: str, calib: int):
     fp32 = osp.join(out_dir, 'end2end_decode_fp32.tflite')
     tfl = dict(fp32=convert(module, sample, fp32, 'fp32', True))
     tfl['int8'] = convert(module, sample, osp.join(out_dir, 'end2end_decode_int8.tflite'),
-                          'int8', True, dataset_inputs(cfg, 'train', calib), float_path=fp32,
+                          'int8', True, dataset_inputs(calibration_config(cfg), 'train', calib),
+                          float_path=fp32,
                           reuse_float=True)
     return onnx, tfl
 
@@ -118,11 +141,16 @@ def accuracy(pred: np.ndarray, gt: np.ndarray) -> dict:
     return dict(nme=float(nmes.mean() * 100), fr=fr * 100, auc=auc * 100)
 
 
-def dlib_box(box: np.ndarray):
-    """The box dlib's HOG detector gives for a face whose landmark box is ``box``."""
+def dlib_box(points: np.ndarray):
+    """The box dlib's HOG detector gives for a face with these landmarks.
+
+    ``DlibFaceDetector.calibration`` maps dlib's boxes to the tight box around the landmarks
+    (fitted by benchmark_detectors.py); its inverse gives dlib's box back.
+    """
     import dlib
 
     from popos.apis.detectors import DlibFaceDetector
+    box = np.r_[points.min(0), points.max(0)]
     dx, dy, sw, sh = DlibFaceDetector.calibration
     w, h = (box[2] - box[0]) / sw, (box[3] - box[1]) / sh
     cx, cy = (box[0] + box[2]) / 2 - dx * w, (box[1] + box[3]) / 2 - dy * h
@@ -172,7 +200,7 @@ def main() -> int:
         timed = faces[:args.faces]
         n = len(timed)
         rgb = [np.ascontiguousarray(img[..., ::-1]) for img, _, _ in faces]
-        rects = [dlib_box(box) for _, box, _ in faces]
+        rects = [dlib_box(points) for _, _, points in faces]
         shapes = [ert(im, r) for im, r in zip(rgb, rects)]
         row['dlib'] = accuracy(np.array([[(p.x, p.y) for p in s.parts()] for s in shapes],
                                         np.float64), gt)
@@ -185,13 +213,20 @@ def main() -> int:
             row[key] = accuracy(kpts.astype(np.float64), gt)
             crops = [pred.crops(img, box[None])[0] for img, box, _ in timed]
             # network alone, the whole per-face call, and dlib's predictor, in turn
-            net, face, ref = interleaved_ms(
+            rounds = np.array([interleaved_ms(
                 [lambda i, p=pred: p.runner(crops[i % n]),
                  lambda i, p=pred: p.predict(timed[i % n][0], timed[i % n][1][None]),
-                 dlib_call], args.runs)
-            row[key].update(net_ms=net, face_ms=face, dlib_ms=ref, ratio_to_dlib=face / ref)
-            dlib_times.append(ref)
+                 dlib_call], args.runs) for _ in range(args.repeats)])
+            net, face, ref = np.median(rounds, axis=0)
+            ratios = rounds[:, 1] / rounds[:, 2]
+            row[key].update(net_ms=float(net), face_ms=float(face), dlib_ms=float(ref),
+                            ratio_to_dlib=float(np.median(ratios)),
+                            ratio_range=[float(ratios.min()), float(ratios.max())])
+            dlib_times.append(float(ref))
         row['dlib_ms'] = float(np.median(dlib_times))
+        if max(dlib_times) > 1.2 * min(dlib_times):
+            print(f'WARNING: dlib took {", ".join(f"{t:.2f}" for t in dlib_times)} ms in the three '
+                  'rounds: the machine load changed; repeat on an idle machine', file=sys.stderr)
         row['ratio_int8_to_dlib'] = row['tflite_int8']['ratio_to_dlib']
         rows.append(row)
         print(json.dumps(row))
@@ -200,15 +235,18 @@ def main() -> int:
     print(f'\n1 thread, batch 1, median of {args.runs} calls over {min(args.faces, n)} val faces; '
           f'accuracy on all {len(faces)} val faces; dlib = 68-point ERT on the same images\n')
     print('| model | input / heatmap | params (M) | GFLOPs | int8 KB | NME ONNX / fp32 / int8 | '
-          'FR / AUC int8 | net ms int8 | ms/face int8 (crop+net+decode) | dlib ms | ratio |')
-    print('|' + '---|' * 11)
+          'FR / AUC int8 | net ms int8 | ms/face int8 (crop+net+decode) | dlib ms | ratio int8 | '
+          'ratio ONNX / fp32 |')
+    print('|' + '---|' * 12)
     for r in rows:
         i8 = r['tflite_int8']
         print(f'| {r["model"]} | {r["input"][0]} / {r["heatmap"][0]}×{r["heatmap"][1]} | '
               f'{r["params_m"]:.2f} | {r["gflops"]:.3f} | {r["tflite_int8_kb"]:.0f} | '
               f'{r["onnx"]["nme"]:.2f} / {r["tflite_fp32"]["nme"]:.2f} / {i8["nme"]:.2f} | '
               f'{i8["fr"]:.1f} / {i8["auc"]:.1f} | {i8["net_ms"]:.2f} | {i8["face_ms"]:.2f} | '
-              f'{i8["dlib_ms"]:.2f} | {r["ratio_int8_to_dlib"]:.2f} |')
+              f'{i8["dlib_ms"]:.2f} | {r["ratio_int8_to_dlib"]:.2f} '
+              f'({i8["ratio_range"][0]:.2f}-{i8["ratio_range"][1]:.2f}) | '
+              f'{r["onnx"]["ratio_to_dlib"]:.2f} / {r["tflite_fp32"]["ratio_to_dlib"]:.2f} |')
     print(f'\ndlib ERT on the same faces: NME {rows[-1]["dlib"]["nme"]:.2f} %, FR@0.1 '
           f'{rows[-1]["dlib"]["fr"]:.1f} % (trained on 300-W images: flattering)')
     return 0
