@@ -38,6 +38,8 @@ def test_wheel_contains_every_shipped_model(wheel):
     for entry in index['models'].values():
         for key in ('config', 'checkpoint'):
             assert f'popos/weights/{entry[key]}' in names
+        for exported in entry.get('exports', {}).values():  # tiny's .tflite / .onnx
+            assert f'popos/weights/{exported}' in names
 
 
 @pytest.mark.slow
