@@ -20,6 +20,22 @@ def face_samples() -> str:
     return SHARED_SAMPLES
 
 
+@pytest.fixture(scope='session')
+def real_300w_val():
+    """[(image path, (68, 2) ground truth)] of the 195 real 300-W val faces in ../shared."""
+    import json
+
+    import numpy as np
+    root = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', '300w')
+    if not osp.isdir(root):
+        pytest.skip('../shared/data/300w is not present')
+    with open(osp.join(root, 'annotations', 'face_landmarks_300w_valid.json')) as f:
+        coco = json.load(f)
+    files = {im['id']: osp.join(root, 'images', im['file_name']) for im in coco['images']}
+    return [(files[a['image_id']], np.asarray(a['keypoints'], np.float32).reshape(-1, 3)[:, :2])
+            for a in coco['annotations']]
+
+
 @pytest.fixture(autouse=True)
 def mmpose_default_scope():
     """Every test starts in mmpose's scope (a Runner in another test may have changed it)."""

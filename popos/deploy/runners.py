@@ -2,22 +2,34 @@
 import os.path as osp
 import statistics
 import time
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
 
 
+def interleaved_ms(fns: Sequence[Callable[[int], object]], runs: int,
+                   warmup: int = 10) -> List[float]:
+    """Median wall time (ms) of each ``fn(i)`` (i = call index), the functions called in turn.
+
+    Interleaving puts a load change on a shared machine on every function alike, so their
+    ratio holds even when the absolute times drift.
+    """
+    for i in range(warmup):
+        for fn in fns:
+            fn(i)
+    times: List[List[float]] = [[] for _ in fns]
+    for i in range(runs):
+        for fn, acc in zip(fns, times):
+            t = time.perf_counter()
+            fn(i)
+            acc.append((time.perf_counter() - t) * 1e3)
+    return [statistics.median(t) for t in times]
+
+
 def median_ms(fn: Callable[[int], object], runs: int, warmup: int = 10) -> float:
     """Median wall time (ms) of ``fn(i)`` over ``runs`` calls (i = call index), after warm-up."""
-    for i in range(warmup):
-        fn(i)
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+    return interleaved_ms([fn], runs, warmup)[0]
 
 
 class BackendRunner:

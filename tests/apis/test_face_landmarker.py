@@ -1,5 +1,4 @@
 """FaceLandmarker with the shipped models: real-face accuracy, input handling, clear errors."""
-import json
 import os.path as osp
 
 import numpy as np
@@ -10,7 +9,6 @@ from popos.apis import FaceLandmarker, read_image
 from popos.weights import get_model_info, list_aliases, list_models, resolve
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REAL_300W = osp.join(osp.dirname(REPO), 'shared', 'data', '300w')
 # Detector box NME / ground-truth box NME of the default model with dlib on the val faces,
 # measured 1.04 by tools/analysis/benchmark_detectors.py (docs/inference.md); the bound is 1.10.
 DETECTOR_BOX_COST = 1.10
@@ -22,14 +20,8 @@ def landmarker():
 
 
 @pytest.fixture(scope='module')
-def val_faces():
-    if not osp.isdir(REAL_300W):
-        pytest.skip('../shared/data/300w is not present')
-    with open(osp.join(REAL_300W, 'annotations', 'face_landmarks_300w_valid.json')) as f:
-        coco = json.load(f)
-    files = {im['id']: osp.join(REAL_300W, 'images', im['file_name']) for im in coco['images']}
-    return [(files[a['image_id']], np.asarray(a['keypoints'], np.float32).reshape(-1, 3)[:, :2])
-            for a in coco['annotations']]
+def val_faces(real_300w_val):
+    return real_300w_val
 
 
 def nme(pred, gt):

@@ -1,5 +1,4 @@
 """The shipped embedded model ('tiny'): torch, ONNX Runtime and int8 TFLite agree on real faces."""
-import json
 import os.path as osp
 import subprocess
 import sys
@@ -11,20 +10,12 @@ from popos.apis import FaceLandmarker
 from popos.weights import get_model_info
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-REAL_300W = osp.join(osp.dirname(REPO), 'shared', 'data', '300w')
 SAMPLES = osp.join(osp.dirname(REPO), 'shared', 'data', 'face_samples')
 
 
 @pytest.fixture(scope='module')
-def val_faces():
-    if not osp.isdir(REAL_300W):
-        pytest.skip('../shared/data/300w is not present')
-    with open(osp.join(REAL_300W, 'annotations', 'face_landmarks_300w_valid.json')) as f:
-        coco = json.load(f)
-    files = {im['id']: osp.join(REAL_300W, 'images', im['file_name']) for im in coco['images']}
-    # every 4th val face: 49 faces, a few seconds per backend
-    return [(files[a['image_id']], np.asarray(a['keypoints'], np.float32).reshape(-1, 3)[:, :2])
-            for a in coco['annotations'][::4]]
+def val_faces(real_300w_val):
+    return real_300w_val[::4]  # every 4th val face: 49 faces, a few seconds per backend
 
 
 def nme(pred, gt):

@@ -1,5 +1,5 @@
-"""median_ms: the shared latency helper of the deployment and embedded benchmarks."""
-from popos.deploy.runners import median_ms
+"""median_ms / interleaved_ms: the shared latency helpers of the deploy and embedded benchmarks."""
+from popos.deploy.runners import interleaved_ms, median_ms
 
 
 def test_median_ms_warms_up_then_times_each_call_once():
@@ -7,3 +7,11 @@ def test_median_ms_warms_up_then_times_each_call_once():
     ms = median_ms(calls.append, runs=7, warmup=3)
     assert calls == [0, 1, 2] + list(range(7))
     assert ms >= 0.0
+
+
+def test_interleaved_ms_calls_the_functions_in_turn():
+    calls = []
+    out = interleaved_ms([lambda i: calls.append(('a', i)), lambda i: calls.append(('b', i))],
+                         runs=3, warmup=1)
+    assert calls == [('a', 0), ('b', 0)] + [(f, i) for i in range(3) for f in 'ab']
+    assert len(out) == 2 and min(out) >= 0.0

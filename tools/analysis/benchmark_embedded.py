@@ -55,26 +55,6 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def interleaved_ms(fns, runs: int, warmup: int = 10):
-    """Median ms of each ``fn(i)``, the functions called in turn within every round.
-
-    Interleaving puts a load change on this shared machine on every function alike, so
-    their ratio holds even when the absolute times drift.
-    """
-    import statistics
-    import time
-    for i in range(warmup):
-        for fn in fns:
-            fn(i)
-    times = [[] for _ in fns]
-    for i in range(runs):
-        for fn, acc in zip(fns, times):
-            t = time.perf_counter()
-            fn(i)
-            acc.append((time.perf_counter() - t) * 1e3)
-    return [statistics.median(t) for t in times]
-
-
 def val_faces(cfg):
     """[(BGR image, landmark box xyxy, 68 GT points)] of the config's val split."""
     import cv2
@@ -135,10 +115,10 @@ def export_all(cfg, ckpt: str, img_path: str, out_dir: str, calib: int):
 
 def accuracy(pred: np.ndarray, gt: np.ndarray) -> dict:
     """NME (%), FR@0.1 (%), AUC@0.1 (%), inter-ocular = outer eye corners (36, 45)."""
-    from popos.evaluation.functional.face_eval import eye_distance, fr_auc, normalised_errors
-    nmes = normalised_errors(pred, gt, eye_distance(gt, [36], [45])).mean(1)
-    fr, auc = fr_auc(nmes, 0.1)
-    return dict(nme=float(nmes.mean() * 100), fr=fr * 100, auc=auc * 100)
+    from popos.apis.five_point import summarise
+    from popos.evaluation.functional.face_eval import eye_distance, normalised_errors
+    nme, fr, auc = summarise(normalised_errors(pred, gt, eye_distance(gt, [36], [45])).mean(1))
+    return dict(nme=nme, fr=fr, auc=auc)
 
 
 def dlib_box(points: np.ndarray):
@@ -177,7 +157,7 @@ def main() -> int:
 
     import popos  # noqa: F401
     from popos.apis.predictor import LandmarkPredictor
-    from popos.deploy.runners import build_runner
+    from popos.deploy.runners import build_runner, interleaved_ms
     complexity = _load_tool('get_flops').complexity
     os.makedirs(args.work_dir, exist_ok=True)
     ert = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
