@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from popos.codecs.functional import (block_seed, build_disc_tables, decode_heatmaps, gauss_newton,
-                                     pseudorange_solve, resolution_defaults, sanitize_heatmaps)
+from popos.codecs.functional import (block_seed, build_disc_tables, decode_heatmaps,
+                                     disc_values, gauss_newton, pseudorange_solve,
+                                     resolution_defaults, sanitize_heatmaps)
 from popos.codecs.functional.small_linalg import solve_2x2, solve_spd
 
 SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
@@ -171,7 +172,7 @@ def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
     g = rng.uniform(-3, 3, (2, 4, 1))
     u = (((off - q) ** 2).sum(-1) - g) / t2 + rng.normal(0, 0.05, (2, 4, len(off)))
     w = rng.uniform(0.1, 1, u.shape) * (rng.random(u.shape) > 0.2)   # some anchors vote 0
-    theta = pseudorange_solve(tab, torch.tensor(u).float(), torch.tensor(w).float(),
+    theta = pseudorange_solve(tab, -torch.tensor(u).float(), torch.tensor(w).float(),
                               robust_iters, unrolled=unrolled).double().numpy()
     for b, j in itertools.product(range(2), range(4)):
         ref = ref_pseudorange(off, u[b, j], w[b, j], robust_iters)
@@ -181,17 +182,17 @@ def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
 
 
 def test_disc_gather_matches_brute_force():
-    """Disc values read through the -1-padded flat map = direct indexing (-1 off the map)."""
+    """Disc values through the cached index table = direct indexing (0 off the map)."""
     h, w = 6, 9
     tab = build_disc_tables(2.5, h, w)
-    px, py = tab.pad
-    hm = torch.rand(h, w)
-    padded = torch.nn.functional.pad(hm, (px, px, py, py), value=-1.0).reshape(-1)
+    hm = torch.rand(h, w) + 0.1
+    flat = hm.reshape(1, -1).expand(h * w, -1)
+    got_all = disc_values(flat.contiguous(), torch.arange(h * w), tab)
     for y, x in itertools.product(range(h), range(w)):
-        got = padded[tab.to_padded[y * w + x] + tab.flat]
+        got = got_all[y * w + x]
         for (dx, dy), v in zip(tab.offsets.long().tolist(), got.tolist()):
             inside = 0 <= x + dx < w and 0 <= y + dy < h
-            assert v == (hm[y + dy, x + dx].item() if inside else -1.0)
+            assert v == (hm[y + dy, x + dx].item() if inside else 0.0)
         assert tab.pixel[y * w + x].tolist() == [x, y]
     assert all(dx * dx + dy * dy <= 2.5 ** 2 for dx, dy in tab.offsets.tolist())
     assert len(tab.offsets) == 21                        # lattice points in a disc of r 2.5

@@ -11,7 +11,8 @@ and TFLite lowerings).
 Coordinates are in heatmap pixels with pixel ``i`` centred at ``i`` (the MSRA
 convention of mmpose's heatmap codecs); callers scale to input pixels.
 """
-from typing import Optional, Tuple
+from functools import lru_cache
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,8 @@ from torch import Tensor
 
 from .decode_stats import record_decode
 from .defaults import pseudorange_weight_power, resolution_defaults
-from .pseudorange import disc_tables, pseudorange_solve
+from .pseudorange import (DiscTables, anchor_weights, disc_tables, disc_values,
+                          pseudorange_solve)
 from .small_linalg import solve_2x2
 
 DECODE_MODES = ('popos', 'keypos', 'lls')
@@ -213,6 +215,123 @@ def _grid_then_gn(flat: Tensor, peak: Tensor, anchors: Tensor, d2: Tensor, insid
     return torch.where(gn_ok.unsqueeze(-1), gn, kpts), gn_ok
 
 
+class DecodePlan(NamedTuple):
+    """Everything about one decode that depends on the settings and the map shape only."""
+
+    height: int
+    width: int
+    mode: str
+    refine: str
+    fallback: str
+    grid_method: str
+    topk: int
+    side: float
+    spacing: float
+    sigma: float
+    clip_floor: float
+    power: float
+    robust_iters: int
+    refine_iters: int
+    tables: DiscTables
+    ok_shift: Tensor         # (4,) theta minus this, squared, ...
+    ok_select: Tensor        # (4, 2) ... summed to (|q|^2, (theta_2 - mid)^2) ...
+    ok_bounds: Tensor        # (2,) ... must not exceed these to be plausible
+
+
+def build_plan(height: int, width: int, device: torch.device, sigma: float = 2.0,
+               mode: str = 'popos', topk: Optional[int] = None,
+               grid_side: Optional[float] = None, grid_spacing: Optional[float] = None,
+               grid_method: str = 'coarse_to_fine', refine: str = 'pseudorange',
+               refine_iters: int = 3, anchor_radius: Optional[float] = None,
+               clip_floor: float = 1e-9, weight_power: Optional[float] = None,
+               robust_iters: int = 1, fallback: str = 'grid', cache: bool = True) -> DecodePlan:
+    """Check the settings and resolve the per-resolution defaults for an H x W map."""
+    if mode not in DECODE_MODES:
+        raise ValueError(f'decode mode must be one of {DECODE_MODES}, got {mode!r}')
+    if refine not in REFINE_MODES:
+        raise ValueError(f'refine must be one of {REFINE_MODES}, got {refine!r}')
+    if grid_method not in GRID_SEARCHES:
+        raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
+    if fallback not in FALLBACKS:
+        raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
+    if robust_iters < 0 or refine_iters < 0:
+        raise ValueError('robust_iters and refine_iters must be >= 0')
+    if height < 2 or width < 2:
+        raise ValueError(f'heatmaps must be at least 2x2, got {height}x{width}')
+    d_topk, d_side, d_spacing = resolution_defaults(height, width, mode)
+    power = float(weight_power if weight_power is not None else
+                  pseudorange_weight_power(height, width))
+    side = float(grid_side or d_side)
+    radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
+    tables = disc_tables(radius if mode == 'popos' else 0.0, height, width, device,
+                         cache=cache)
+    # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
+    # within max(1.5, side / 2) of the argmax, as one squared-distance test per landmark.
+    lo, hi = 0.2 * 2 * sigma * sigma, 5.0 * 2 * sigma * sigma
+    f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
+    return DecodePlan(
+        int(height), int(width), mode, refine, fallback, grid_method, int(topk or d_topk), side,
+        float(grid_spacing or d_spacing), float(sigma), float(clip_floor), power,
+        int(robust_iters), int(refine_iters), tables,
+        ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
+        ok_select=f32([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
+        ok_bounds=f32([max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2]))
+
+
+@lru_cache(maxsize=64)
+def _cached_plan(height: int, width: int, device: str, settings: tuple) -> DecodePlan:
+    return build_plan(height, width, torch.device(device), **dict(settings))
+
+
+def _fallback(plan: DecodePlan, maps: Tensor, peak: Tensor, disc: Tensor) -> Tuple[Tensor, Tensor]:
+    """(N, H*W) maps, (N, 2) argmax, (N, P) disc values -> (N, 2) fallback answer, gn_ok.
+
+    The 2x2 closed form (``fallback='seed'``), or the grid search + Gauss-Newton on the
+    disc's top-K anchors.
+    """
+    h, w = plan.height, plan.width
+    maps, peak, disc = maps.unsqueeze(0), peak.unsqueeze(0), disc.unsqueeze(0)
+    if plan.refine == 'pseudorange' and plan.fallback == 'seed':
+        seed = block_seed(maps, peak, h, w, plan.sigma, plan.clip_floor)[0]
+        return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
+    top, pos = disc.topk(min(plan.topk, disc.shape[-1]), -1)
+    anchors = peak.unsqueeze(-2) + F.embedding(pos, plan.tables.offsets)
+    # A value at or below the clip floor bounds the range from below only: no vote.
+    kpts, gn_ok = _grid_then_gn(
+        maps, peak, anchors, squared_ranges(top, plan.sigma, plan.clip_floor),
+        (top > plan.clip_floor).to(maps.dtype), h, w, plan.sigma, plan.clip_floor, plan.side,
+        plan.spacing, plan.grid_method, plan.refine, plan.refine_iters)
+    return kpts[0], gn_ok[0]
+
+
+def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
+                 valid: Tensor, static: bool) -> Tensor:
+    """POPoS with the pseudo-range solve first; the fallback where it is implausible."""
+    tab = plan.tables
+    disc = disc_values(maps, maxidx, tab)                                        # (N, P)
+    clipped = disc.clamp(plan.clip_floor, 1.0)
+    theta = pseudorange_solve(tab, clipped.log(),
+                              anchor_weights(clipped, plan.power, plan.clip_floor, static),
+                              plan.robust_iters, unrolled=static)
+    # NaN fails the comparison, so a failed solve is rejected too.
+    ok = (torch.matmul((theta - plan.ok_shift).square_(), plan.ok_select)
+          <= plan.ok_bounds).all(-1)
+    kpts = peak + theta[:, :2]
+    if static:
+        return torch.where(ok.unsqueeze(-1), kpts, _fallback(plan, maps, peak, disc)[0])
+    bad = ok < valid                                           # rejected where there is a peak
+    n_valid, n_bad = torch.stack([valid, bad]).sum(-1).tolist()
+    n_gn_bad = 0
+    if n_bad:
+        sel = bad.nonzero().squeeze(-1)
+        fb, gn_ok = _fallback(plan, maps.index_select(0, sel), peak.index_select(0, sel),
+                              disc.index_select(0, sel))
+        kpts = kpts.index_copy(0, sel, fb)
+        n_gn_bad = int((~gn_ok).sum())
+    record_decode(n_valid, n_bad, n_gn_bad)
+    return kpts
+
+
 def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     topk: Optional[int] = None, grid_side: Optional[float] = None,
                     grid_spacing: Optional[float] = None, grid_method: str = 'coarse_to_fine',
@@ -258,90 +377,42 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     """
     if heatmaps.dim() != 4:
         raise ValueError(f'heatmaps must be (B, J, H, W), got shape {tuple(heatmaps.shape)}')
-    if mode not in DECODE_MODES:
-        raise ValueError(f'decode mode must be one of {DECODE_MODES}, got {mode!r}')
-    if refine not in REFINE_MODES:
-        raise ValueError(f'refine must be one of {REFINE_MODES}, got {refine!r}')
-    if grid_method not in GRID_SEARCHES:
-        raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
-    if fallback not in FALLBACKS:
-        raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
     b, j, h, w = heatmaps.shape
     # the map size is a constant of the graph (tables are built for it); B and J stay traced
     h, w = int(h), int(w)
-    if h < 2 or w < 2:
-        raise ValueError(f'heatmaps must be at least 2x2, got {h}x{w}')
     static = exporting() if static_graph is None else bool(static_graph)
-    d_topk, d_side, d_spacing = resolution_defaults(h, w, mode)
-    power = float(weight_power if weight_power is not None else pseudorange_weight_power(h, w))
-    k = int(topk or d_topk)
-    side = float(grid_side or d_side)
-    spacing = float(grid_spacing or d_spacing)
-    radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
-    tab = disc_tables(radius if mode == 'popos' else 0.0, h, w, heatmaps.device,
-                      cache=not static)
-    hm = sanitize_heatmaps(heatmaps.float())
-    flat = hm.reshape(b, j, h * w)
-    maxval, maxidx = flat.max(-1)
-    valid = maxval > flat.amin(-1)
-    peak = tab.pixel.index_select(0, maxidx.reshape(-1)).reshape(b, j, 2)  # one lookup
-    scores = maxval * valid
+    settings = (('sigma', sigma), ('mode', mode), ('topk', topk), ('grid_side', grid_side),
+                ('grid_spacing', grid_spacing), ('grid_method', grid_method),
+                ('refine', refine), ('refine_iters', refine_iters),
+                ('anchor_radius', anchor_radius), ('clip_floor', clip_floor),
+                ('weight_power', weight_power), ('robust_iters', robust_iters),
+                ('fallback', fallback))
+    # Built once per settings and shape; while exporting, built afresh (see disc_tables).
+    plan = build_plan(h, w, heatmaps.device, cache=False, **dict(settings)) if static else \
+        _cached_plan(h, w, str(heatmaps.device), settings)
+    tab = plan.tables
+    maps = sanitize_heatmaps(heatmaps.float()).reshape(-1, h * w)                # (N, HW)
+    maxval, maxidx = maps.max(-1)
+    valid = maxval > maps.amin(-1)
+    peak = tab.pixel.index_select(0, maxidx)                                     # (N, 2)
 
-    if mode == 'lls':
-        kpts = block_seed(flat, peak, h, w, sigma, clip_floor)
+    if mode == 'popos' and refine == 'pseudorange':
+        kpts = _pseudorange(plan, maps, maxidx, peak, valid, static)
+    elif mode == 'lls':
+        kpts = block_seed(maps[None], peak[None], h, w, sigma, clip_floor)[0]
     elif mode == 'keypos':
-        anchors, d2, vals = topk_anchors(flat, k, w, sigma, clip_floor)
+        anchors, d2, vals = topk_anchors(maps[None], plan.topk, w, sigma, clip_floor)
         # A value at or below the clip floor bounds the range from below only: no vote.
-        kpts = gauss_newton(peak, anchors, d2, (vals > clip_floor).to(hm.dtype), iters=20)
+        kpts = gauss_newton(peak[None], anchors, d2, (vals > clip_floor).to(maps.dtype),
+                            iters=20)[0]
     else:
-        # The disc around the argmax is one gather from a copy padded with -1 (no bounds
-        # checks; a negative value carries no range, so it gets no weight and ranks last).
-        px, py = tab.pad
-        padded = F.pad(hm, (px, px, py, py), value=-1.0).reshape(b, j, -1)
-        start = tab.to_padded.index_select(0, maxidx.reshape(-1)).reshape(b, j, 1)
-        vals = padded.gather(-1, start + tab.flat)                               # (B,J,P)
-        u = vals.clamp(clip_floor, 1.0).log().neg_()             # d^2 / (2 sigma^2)
-        args = (h, w, sigma, clip_floor, side, spacing, grid_method, refine, refine_iters)
-
-        def answer_fallback(sel=None) -> Tuple[Tensor, Tensor]:
-            """Grid search + Gauss-Newton on the disc's top-K anchors, or the 2x2 seed."""
-            pick = (lambda t: t) if sel is None else (lambda t: t[sel].unsqueeze(0))
-            maps = pick(flat)
-            if refine == 'pseudorange' and fallback == 'seed':
-                seed = block_seed(maps, pick(peak), h, w, sigma, clip_floor)
-                return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
-            top, pos = pick(vals).topk(min(k, vals.shape[-1]), -1)
-            # A value at or below the clip floor bounds the range from below only: no vote.
-            return _grid_then_gn(maps, pick(peak), pick(peak).unsqueeze(-2) + F.embedding(
-                pos, tab.offsets), squared_ranges(top, sigma, clip_floor),
-                (top > clip_floor).to(hm.dtype), *args)
-
-        if refine != 'pseudorange':
-            kpts = answer_fallback()[0]
-        else:
-            # every disc pixel votes, weighted by h^p (top-K is for the grid search only)
-            weights = torch.where(vals > clip_floor, vals.pow(power), torch.zeros_like(vals))
-            theta = pseudorange_solve(tab, u, weights, robust_iters, unrolled=static)
-            alpha = theta[..., 2] / (2.0 * sigma * sigma)        # width ratio squared
-            # Trusted only with a plausible width ratio and near the peak its anchors
-            # surround (NaN fails every comparison, so a failed solve is rejected too).
-            ok = (alpha > 0.2) & (alpha < 5.0) & \
-                (theta[..., :2].square().sum(-1) <= max(1.5, side / 2) ** 2)
-            kpts = peak + theta[..., :2]
-            if static:
-                kpts = torch.where(ok.unsqueeze(-1), kpts, answer_fallback()[0])
-            else:
-                sel = (valid & ~ok).nonzero(as_tuple=True)
-                n_gn_bad = 0
-                if sel[0].numel():
-                    fb, gn_ok = answer_fallback(sel)
-                    kpts = kpts.index_put(sel, fb[0])
-                    n_gn_bad = int((~gn_ok).sum())
-                record_decode(int(valid.sum()), int(sel[0].numel()), n_gn_bad)
+        kpts = _fallback(plan, maps, peak, disc_values(maps, maxidx, tab))[0]
 
     # Every branch above is finite where the map has a peak (a non-finite pseudo-range
     # solve fails its plausibility test, the fallbacks keep finite candidates only).
     kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.
-    return torch.maximum(torch.minimum(kpts, tab.upper), tab.lower), scores
+    kpts = torch.maximum(torch.minimum(kpts, tab.upper), tab.lower) if static else \
+        kpts.clamp_(tab.lower, tab.upper)
+    return kpts.reshape(b, j, 2), (maxval * valid).reshape(b, j)

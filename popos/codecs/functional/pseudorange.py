@@ -2,9 +2,9 @@
 
 The anchors of every landmark sit at the same integer offsets from its argmax, so every
 term of the weighted normal equations that depends only on the offsets is a constant per
-heatmap shape. The normal matrix and right-hand side of all (B, J) systems then come from
-one (B*J, 3P) x (3P, 20) product with a cached table instead of per-landmark products
-(which cost ~10x more op dispatch on a single face).
+heatmap shape. The normal matrix and right-hand side of all landmarks then come from one
+(N, 3P) x (3P, 20) product with a cached table instead of per-landmark products, and the
+disc itself is one gather through a cached (H*W, P) index table.
 """
 import math
 from functools import lru_cache
@@ -12,22 +12,22 @@ from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .small_linalg import solve_bordered
 
 
 class DiscTables(NamedTuple):
-    """Constants of one (radius, H, W) decode: offsets, padded-map indices, moment tables."""
+    """Constants of one (radius, H, W) decode: offsets, gather tables, moment tables."""
 
-    pad: Tuple[int, int]     # (x, y) zero padding on each side of the map
     offsets: Tensor          # (P, 2) anchor offsets (dx, dy) from the argmax
-    flat: Tensor             # (P,) the same offsets as flat indices into the padded map
-    moments: Tensor          # (3P, 20) [w, w*u, w*u^2] -> 16 normal entries + 4 rhs entries
+    index: Tensor            # (H*W, P) flat map index of every anchor of every argmax pixel
+    inside: Tensor           # (H*W, P) 1 where that anchor lies on the map, else 0
+    moments: Tensor          # (3P, 20) [w, w ln h, w ln^2 h] -> 16 normal + 4 rhs entries
     design: Tensor           # (4, P) constant part of each anchor's design row, transposed
     target: Tensor           # (P,) |offset|^2, the right-hand side of each anchor's equation
     pixel: Tensor            # (H*W, 2) map coordinates (x, y) of every pixel, row-major
-    to_padded: Tensor        # (H*W,) flat index of every pixel in the padded map
     lower: Tensor            # (2,) lowest decodable position (-1, -1)
     upper: Tensor            # (2,) highest decodable position (W, H)
     centre: Tensor           # (2,) map centre, the answer for a map without a peak
@@ -47,32 +47,32 @@ def build_disc_tables(radius: float, height: int, width: int,
     Computed in numpy and handed over as finished constants, so an exported graph holds
     the tables, not the ops that build them.
     """
-    offs = disc_offsets(radius, height, width)
-    px = max(abs(dx) for dx, _ in offs)
-    py = max(abs(dy) for _, dy in offs)
-    off = np.array(offs, dtype=np.float64)                                      # (P, 2)
+    off = np.array(disc_offsets(radius, height, width), dtype=np.float64)       # (P, 2)
     p = off.shape[0]
-    # design row of anchor k: c_k + u_k e with c_k = (2dx, 2dy, 0, 1), e = (0, 0, 1, 0)
+    # Design row of anchor k with l_k = ln h_k: c_k - l_k e, c_k = (2dx, 2dy, 0, 1),
+    # e = (0, 0, 1, 0), since |o_k - q|^2 = theta_2 u_k + gamma with u_k = -l_k.
     c = np.stack([2 * off[:, 0], 2 * off[:, 1], np.zeros(p), np.ones(p)], -1)
-    e = np.broadcast_to(np.array([0.0, 0.0, 1.0, 0.0]), (p, 4))
+    e = np.broadcast_to(np.array([0.0, 0.0, -1.0, 0.0]), (p, 4))
     t = (off ** 2).sum(-1)
     outer = lambda x, y: (x[:, :, None] * y[:, None, :]).reshape(p, 16)  # noqa: E731
-    # sum_k w (c + u e)(c + u e)^T = sum w c c^T + sum w u (c e^T + e c^T) + sum w u^2 e e^T,
-    # sum_k w (c + u e) t          = sum w c t   + sum w u t e
+    # sum_k w (c + l e)(c + l e)^T = sum w c c^T + sum w l (c e^T + e c^T) + sum w l^2 e e^T,
+    # sum_k w (c + l e) t          = sum w c t   + sum w l t e
     moments = np.concatenate([
         np.concatenate([outer(c, c), c * t[:, None]], -1),
         np.concatenate([outer(c, e) + outer(e, c), e * t[:, None]], -1),
         np.concatenate([outer(e, e), np.zeros((p, 4))], -1)], 0)
-    flat = np.array([dy * (width + 2 * px) + dx for dx, dy in offs], dtype=np.int64)
     gx, gy = np.meshgrid(np.arange(width), np.arange(height))
     pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)                       # row-major
-    to_padded = (pixel[:, 1] + py) * (width + 2 * px) + pixel[:, 0] + px
+    ax = pixel[:, None, 0] + off[None, :, 0].astype(np.int64)
+    ay = pixel[:, None, 1] + off[None, :, 1].astype(np.int64)
+    inside = (ax >= 0) & (ax < width) & (ay >= 0) & (ay < height)
+    # off-map anchors read any on-map pixel; `inside` zeroes them before they can vote
+    index = np.clip(ay, 0, height - 1) * width + np.clip(ax, 0, width - 1)
     f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
     return DiscTables(
-        pad=(px, py), offsets=f32(off), flat=torch.tensor(flat, device=device),
-        moments=f32(moments), design=f32(c.T), target=f32(t), pixel=f32(pixel),
-        to_padded=torch.tensor(to_padded.astype(np.int64), device=device),
-        lower=f32([-1.0, -1.0]), upper=f32([width, height]),
+        offsets=f32(off), index=torch.tensor(index.astype(np.int64), device=device),
+        inside=f32(inside), moments=f32(moments), design=f32(c.T), target=f32(t),
+        pixel=f32(pixel), lower=f32([-1.0, -1.0]), upper=f32([width, height]),
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
 
@@ -93,38 +93,70 @@ def disc_tables(radius: float, height: int, width: int, device: torch.device,
     return build_disc_tables(radius, height, width, device)
 
 
-def pseudorange_solve(tables: DiscTables, u: Tensor, weights: Tensor, robust_iters: int = 1,
-                      unrolled: bool = False) -> Tensor:
-    """Weighted LS for offset, range scale and range offset of every (B, J) landmark jointly.
+def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables) -> Tensor:
+    """Values of the anchor disc around each argmax: (N, H*W) maps, (N,) argmax -> (N, P).
+
+    Anchors off the map read 0 (no range, no vote).
+    """
+    return maps.gather(-1, tables.index.index_select(0, argmax)).mul_(
+        tables.inside.index_select(0, argmax))
+
+
+def anchor_weights(values: Tensor, power: float, clip_floor: float,
+                   exportable: bool = False) -> Tensor:
+    """Pseudo-range weights ``h ** power`` of (…, P) values already clipped to [floor, 1].
+
+    A value at the clip floor bounds its range from below only: weight exactly 0 (which
+    also keeps later products clear of denormal floats, ~2x slower on x86). ``exportable``
+    spells the cut as ``where`` (ONNX has no threshold op with a non-zero threshold).
+    """
+    if power == 2.0:
+        w = values.square()
+    elif power == 4.0:
+        w = values.square().square_()
+    else:
+        w = values.pow(power)
+    cut = 1.5 * clip_floor ** power
+    if exportable:
+        return torch.where(w > cut, w, torch.zeros_like(w))
+    return F.threshold(w, cut, 0.0)
+
+
+def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
+                      robust_iters: int = 1, unrolled: bool = False) -> Tensor:
+    """Weighted LS for offset, range scale and range offset of every landmark jointly.
 
     Model per anchor k at offset ``o_k`` from the origin, with ``u_k = -ln h_k``:
     ``|o_k - q|^2 = theta_2 u_k + gamma``, i.e. ``|o_k|^2 = 2 o_k.q + theta_2 u_k +
     (gamma - |q|^2)``: linear in ``theta = (q_x, q_y, theta_2, gamma - |q|^2)``. For a
     Gaussian of any amplitude and width ``theta_2 = 2 (sigma s)^2``. Cauchy re-weighting
-    passes damp anchors that belong to a false peak.
+    passes ``w / (1 + (r / 2 rms)^2)`` damp anchors that belong to a false peak (applied
+    as ``w / (r^2 + 4 rms^2)``: the same solution, a per-landmark scale fewer).
 
     Args:
         tables: the map shape's :class:`DiscTables` (P anchors).
-        u: (B, J, P) ``-ln h`` of every anchor.
-        weights: (B, J, P) anchor weights (0 = no vote).
+        log_h: (..., P) ``ln h`` of every anchor.
+        weights: (..., P) anchor weights (0 = no vote).
         unrolled: solve with elementwise ops (ONNX/TFLite, :func:`solve_bordered`) instead
             of torch.linalg.
     Returns:
-        (B, J, 4) ``theta``.
+        (..., 4) ``theta``.
     """
-    b, j, p = u.shape
-    w = weights
-    wu = w * u
-    theta = u
+    lead, p = log_h.shape[:-1], log_h.shape[-1]
+    lu = log_h.reshape(-1, p)
+    w0 = weights.reshape(-1, p)
+    n = lu.shape[0]
+    powers = torch.stack([torch.ones_like(lu), lu, lu * lu], 1)                 # (N, 3, P)
+    w = w0
     for it in range(robust_iters + 1):
-        stats = torch.matmul(torch.cat([w, wu, wu * u], -1), tables.moments)   # (B,J,20)
-        theta = solve_bordered(stats[..., :16].reshape(b, j, 4, 4), stats[..., 16:],
-                          unrolled=unrolled)
+        stats = torch.mm((w.unsqueeze(1) * powers).reshape(n, 3 * p), tables.moments)
+        theta = solve_bordered(stats[:, :16].reshape(n, 4, 4), stats[:, 16:],
+                               unrolled=unrolled)
         if it < robust_iters:
-            r2 = torch.matmul(theta, tables.design).sub_(tables.target)
-            r2 = r2.addcmul_(u, theta[..., 2:3]).square_()
-            # Cauchy weights 1 / (1 + (r / 2 rms)^2), rms^2 = sum w r^2 / sum w
-            inv4ms = w.sum(-1, keepdim=True) / (4.0 * (w * r2).sum(-1, keepdim=True) + 1e-12)
-            w = weights / (1.0 + r2 * inv4ms)
-            wu = w * u
-    return theta
+            r2 = torch.addcmul(torch.matmul(theta, tables.design), lu, theta[:, 2:3],
+                               value=-1.0).sub_(tables.target).square_()
+            # 4 rms^2 = 4 sum w r^2 / sum w; sum w is the normal matrix's last diagonal entry
+            # (no add(alpha=): LiteRT's converter has no lowering for it)
+            msq4 = (w * r2).sum(-1, keepdim=True).add_(1e-12).div_(stats[:, 15:16]).mul_(4.0)
+            w = w0 / r2.add_(msq4)
+    return theta.reshape(*lead, 4)
