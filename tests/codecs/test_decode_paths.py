@@ -108,3 +108,27 @@ def test_tracing_records_the_static_graph():
     eager = decode(peakless)
     assert decode_stats()['pseudorange_rejected'] > 0
     assert (traced(peakless) - eager).abs().max() < 1e-3
+
+
+def test_plan_is_built_once_per_settings_and_shape():
+    """A one-face call reuses the resolved settings and tables (no per-call table build)."""
+    from popos.codecs.functional.popos_decode import _cached_plan
+    maps = noisy_gaussians(1, 5, 8, 8, seed=9)
+    decode_heatmaps(maps, robust_iters=1)
+    before = _cached_plan.cache_info()
+    decode_heatmaps(maps, robust_iters=1)
+    after = _cached_plan.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
+    decode_heatmaps(maps, robust_iters=2)                       # other settings: a new plan
+    assert _cached_plan.cache_info().misses == after.misses + 1
+
+
+@pytest.mark.parametrize('power', [2.0, 4.0, 3.0])
+def test_anchor_weights_cut_at_the_floor_in_both_spellings(power):
+    """h ** p, exactly 0 at the clip floor; the exportable `where` equals the eager threshold."""
+    from popos.codecs.functional import anchor_weights
+    vals = torch.tensor([1e-9, 2e-9, 1e-3, 0.5, 1.0])
+    eager = anchor_weights(vals, power, 1e-9)
+    torch.testing.assert_close(eager, anchor_weights(vals, power, 1e-9, exportable=True))
+    assert eager[0] == 0
+    torch.testing.assert_close(eager[1:], vals[1:].double().pow(power).float())
