@@ -6,14 +6,14 @@ from .popos_decode import (DECODE_MODES, FALLBACKS, DecodePlan, block_seed, buil
                            decode_heatmaps, exporting,
                            gauss_newton, grid_search, sanitize_heatmaps, squared_ranges,
                            topk_anchors)
-from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_tables,
-                          disc_values, pseudorange_solve)
+from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
+                          pseudorange_solve)
 
 __all__ = [
     'GRID_SIDE', 'KEYPOS_TOPK', 'POPOS_TOPK', 'PSEUDORANGE_WEIGHT_POWER', 'nearest_resolution',
     'pseudorange_weight_power', 'resolution_defaults',
     'DECODE_MODES', 'FALLBACKS', 'block_seed', 'decode_heatmaps', 'gauss_newton', 'grid_search',
     'pseudorange_solve', 'sanitize_heatmaps', 'squared_ranges', 'topk_anchors', 'decode_stats',
-    'reset_decode_stats', 'exporting', 'DiscTables', 'build_disc_tables', 'disc_tables',
+    'reset_decode_stats', 'exporting', 'DiscTables', 'build_disc_tables',
     'disc_values', 'anchor_weights', 'DecodePlan', 'build_plan'
 ]

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from .decode_stats import record_decode
 from .defaults import pseudorange_weight_power, resolution_defaults
-from .pseudorange import (DiscTables, anchor_weights, disc_tables, disc_values,
+from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
                           pseudorange_solve)
 from .small_linalg import solve_2x2
 
@@ -238,14 +238,15 @@ class DecodePlan(NamedTuple):
     ok_bounds: Tensor        # (2,) ... must not exceed these to be plausible
 
 
-def build_plan(height: int, width: int, device: torch.device, sigma: float = 2.0,
-               mode: str = 'popos', topk: Optional[int] = None,
-               grid_side: Optional[float] = None, grid_spacing: Optional[float] = None,
-               grid_method: str = 'coarse_to_fine', refine: str = 'pseudorange',
-               refine_iters: int = 3, anchor_radius: Optional[float] = None,
-               clip_floor: float = 1e-9, weight_power: Optional[float] = None,
-               robust_iters: int = 1, fallback: str = 'grid', cache: bool = True) -> DecodePlan:
-    """Check the settings and resolve the per-resolution defaults for an H x W map."""
+def build_plan(height: int, width: int, device: torch.device, *, sigma: float, mode: str,
+               topk: Optional[int], grid_side: Optional[float], grid_spacing: Optional[float],
+               grid_method: str, refine: str, refine_iters: int,
+               anchor_radius: Optional[float], clip_floor: float,
+               weight_power: Optional[float], robust_iters: int, fallback: str) -> DecodePlan:
+    """Check the settings and resolve the per-resolution defaults for an H x W map.
+
+    The settings are :func:`decode_heatmaps`'s (their defaults live there only).
+    """
     if mode not in DECODE_MODES:
         raise ValueError(f'decode mode must be one of {DECODE_MODES}, got {mode!r}')
     if refine not in REFINE_MODES:
@@ -263,8 +264,7 @@ def build_plan(height: int, width: int, device: torch.device, sigma: float = 2.0
                   pseudorange_weight_power(height, width))
     side = float(grid_side or d_side)
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
-    tables = disc_tables(radius if mode == 'popos' else 0.0, height, width, device,
-                         cache=cache)
+    tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
     # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
     # within max(1.5, side / 2) of the argmax, as one squared-distance test per landmark.
     lo, hi = 0.2 * 2 * sigma * sigma, 5.0 * 2 * sigma * sigma
@@ -387,8 +387,9 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                 ('anchor_radius', anchor_radius), ('clip_floor', clip_floor),
                 ('weight_power', weight_power), ('robust_iters', robust_iters),
                 ('fallback', fallback))
-    # Built once per settings and shape; while exporting, built afresh (see disc_tables).
-    plan = build_plan(h, w, heatmaps.device, cache=False, **dict(settings)) if static else \
+    # Built once per settings and shape; while exporting, built afresh: a tensor created
+    # under an exporter's fake-tensor mode must not leak into later eager calls.
+    plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \
         _cached_plan(h, w, str(heatmaps.device), settings)
     tab = plan.tables
     maps = sanitize_heatmaps(heatmaps.float()).reshape(-1, h * w)                # (N, HW)

@@ -7,7 +7,6 @@ heatmap shape. The normal matrix and right-hand side of all landmarks then come 
 disc itself is one gather through a cached (H*W, P) index table.
 """
 import math
-from functools import lru_cache
 from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -74,23 +73,6 @@ def build_disc_tables(radius: float, height: int, width: int,
         inside=f32(inside), moments=f32(moments), design=f32(c.T), target=f32(t),
         pixel=f32(pixel), lower=f32([-1.0, -1.0]), upper=f32([width, height]),
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
-
-
-@lru_cache(maxsize=64)
-def _cached_tables(radius: float, height: int, width: int, device: str) -> DiscTables:
-    return build_disc_tables(radius, height, width, torch.device(device))
-
-
-def disc_tables(radius: float, height: int, width: int, device: torch.device,
-                cache: bool = True) -> DiscTables:
-    """The tables for one map shape, built once per (radius, H, W, device) when ``cache``.
-
-    Callers that trace or export pass ``cache=False``: a tensor created under an exporter's
-    fake-tensor mode must not leak into later eager calls.
-    """
-    if cache:
-        return _cached_tables(float(radius), int(height), int(width), str(device))
-    return build_disc_tables(radius, height, width, device)
 
 
 def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables) -> Tensor:
