@@ -132,3 +132,12 @@ def test_anchor_weights_cut_at_the_floor_in_both_spellings(power):
     torch.testing.assert_close(eager, anchor_weights(vals, power, 1e-9, exportable=True))
     assert eager[0] == 0
     torch.testing.assert_close(eager[1:], vals[1:].double().pow(power).float())
+
+
+def test_sanitize_spellings_agree_on_nan_inf_and_negatives():
+    """Eager and exportable sanitising: NaN and negatives -> 0, +inf and huge -> 1e6."""
+    from popos.codecs.functional import sanitize_heatmaps
+    x = torch.tensor([float('nan'), float('inf'), -float('inf'), -0.5, 0.0, 0.25, 1.5, 3e6])
+    want = torch.tensor([0.0, 1e6, 0.0, 0.0, 0.0, 0.25, 1.5, 1e6])
+    torch.testing.assert_close(sanitize_heatmaps(x.clone()), want)
+    torch.testing.assert_close(sanitize_heatmaps(x.clone(), exportable=True), want)

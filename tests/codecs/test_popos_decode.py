@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from popos.codecs.functional import (block_seed, build_disc_tables, decode_heatmaps,
-                                     disc_values, gauss_newton, pseudorange_solve,
+from popos.codecs.functional import (block_seed, build_disc_tables, build_seed_tables,
+                                     decode_heatmaps, disc_values, gauss_newton, pseudorange_solve,
                                      resolution_defaults, sanitize_heatmaps)
-from popos.codecs.functional.small_linalg import solve_2x2, solve_spd
+from popos.codecs.functional.small_linalg import solve_2x2, solve_augmented
 
 SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
 
@@ -115,13 +115,11 @@ def test_block_seed_matches_reference():
     h = w = 8
     gt = random_gt(1, 10, h, w, seed=2)
     maps = gaussian_maps(gt, h, w) * 0.9
-    flat = maps.reshape(1, 10, -1)
-    peak_idx = flat.argmax(-1)
-    peak = torch.stack([peak_idx % w, peak_idx // w], -1).float()
-    got = block_seed(flat, peak, h, w, 2.0, 1e-9)
+    flat = maps.reshape(10, -1)
+    got = block_seed(flat, flat.argmax(-1), build_seed_tables(h, w, 2.0), 1e-9)
     for j in range(10):
         want = ref_block_seed(maps[0, j].double().numpy(), 2.0)
-        np.testing.assert_allclose(got[0, j].numpy(), want, atol=1e-4)
+        np.testing.assert_allclose(got[j].numpy(), want, atol=1e-4)
 
 
 def test_gauss_newton_matches_reference():
@@ -203,8 +201,11 @@ def test_small_solvers_match_numpy():
     m = rng.normal(size=(10, 4, 4))
     spd = m @ np.swapaxes(m, -1, -2) + 0.5 * np.eye(4)
     rhs = rng.normal(size=(10, 4))
-    np.testing.assert_allclose(solve_spd(torch.tensor(spd), torch.tensor(rhs), ridge=0).numpy(),
-                               np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8, atol=1e-8)
+    aug = torch.tensor(np.concatenate([spd, rhs[..., None]], -1))
+    for unrolled in (False, True):
+        np.testing.assert_allclose(solve_augmented(aug, unrolled).numpy(),
+                                   np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8,
+                                   atol=1e-8)
     a2 = rng.normal(size=(10, 2, 2))
     np.testing.assert_allclose(solve_2x2(torch.tensor(a2), torch.tensor(rhs[:, :2])).numpy(),
                                np.linalg.solve(a2, rhs[:, :2, None])[..., 0], rtol=1e-8)

@@ -58,7 +58,9 @@ def test_decoder_in_onnx_equals_eager_decode(size, tmp_path):
         kpts, scores = session.run(None, {'h': maps})
         ref_k, ref_s = codec.batch_decode_tensor(torch.from_numpy(maps))
         assert kpts.shape == (len(maps), K, 2)
-        assert np.abs(kpts - ref_k.numpy()).max() < 1e-3    # input px
+        # input px (stride 32 here): the graph's Cramer solve and the eager LU solve differ
+        # by float32 rounding, ~1e-4 heatmap px
+        assert np.abs(kpts - ref_k.numpy()).max() < 5e-3
         assert np.abs(scores - ref_s.numpy()).max() < 1e-5
     # and the graph's keypoints are the true ones on ideal maps (input px, x < 192, y < 256)
     assert np.abs(session.run(None, {'h': ideal})[0] - truth).max() < 0.01

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .block_seed import SeedTables, block_seed, build_seed_tables
 from .decode_stats import record_decode
 from .defaults import pseudorange_weight_power, resolution_defaults
 from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
@@ -30,14 +31,18 @@ GRID_SEARCHES = ('coarse_to_fine', 'dense')
 FALLBACKS = ('grid', 'seed')
 
 
-def sanitize_heatmaps(heatmaps: Tensor) -> Tensor:
-    """NaN and negatives -> 0, +inf -> 1e6, so every later step is finite.
+def sanitize_heatmaps(heatmaps: Tensor, exportable: bool = False) -> Tensor:
+    """NaN and negatives -> 0, values clamped to 1e6 (+inf included), so every later step is
+    finite.
 
     Negatives carry no range (a Gaussian is positive) and clamping them keeps the 2x2
-    block choice from being steered by noise below zero; the clamp runs in place on the
-    fresh copy, so sanitising costs one allocation.
+    block choice from being steered by noise below zero. ``exportable`` spells the NaN test
+    as ``where(isnan)`` (3 graph nodes; ``nan_to_num`` exports as a chain of inf tests).
     """
-    return torch.nan_to_num(heatmaps, nan=0.0, posinf=1e6, neginf=0.0).clamp_min_(0.0)
+    if exportable:
+        return torch.where(torch.isnan(heatmaps), torch.zeros_like(heatmaps),
+                           heatmaps).clamp(0.0, 1e6)
+    return heatmaps.clamp(0.0, 1e6).nan_to_num_(0.0)
 
 
 def squared_ranges(values: Tensor, sigma: float, clip_floor: float) -> Tensor:
@@ -57,46 +62,6 @@ def topk_anchors(flat: Tensor, k: int, width: int, sigma: float,
     """Global top-K pixels of (B, J, HW) maps -> anchors (B,J,K,2), d^2 (B,J,K), values (B,J,K)."""
     values, index = flat.topk(min(k, flat.shape[-1]), dim=-1)
     return _pixel_xy(index, width), squared_ranges(values, sigma, clip_floor), values
-
-
-def block_seed(flat: Tensor, peak: Tensor, height: int, width: int, sigma: float,
-               clip_floor: float) -> Tensor:
-    """Closed-form least squares on the strongest 2x2 block that touches the argmax.
-
-    With the block's corners at (0,0), (1,0), (0,1), (1,1) relative to its top-left and
-    the last corner's circle subtracted from the others, the normal equations are
-    constant and invert to ``p = ((r0 - r1 + 2 r2) / 6, (r0 + 2 r1 - r2) / 6)``.
-
-    Args:
-        flat: (B, J, H*W) sanitized heatmaps.
-        peak: (B, J, 2) integer argmax coordinates.
-    Returns:
-        (B, J, 2) seed positions.
-    """
-    px, py = peak[..., 0], peak[..., 1]
-    best_sum, best_tl = None, None
-    for dx in (-1.0, 0.0):
-        for dy in (-1.0, 0.0):
-            tx = (px + dx).clamp(0, width - 2)
-            ty = (py + dy).clamp(0, height - 2)
-            idx = (ty * width + tx).long()
-            corners = torch.stack([idx, idx + 1, idx + width, idx + width + 1], -1)
-            vals = flat.gather(-1, corners)
-            s = vals.sum(-1)
-            tl = torch.stack([tx, ty], -1)
-            if best_sum is None:
-                best_sum, best_tl, best_vals = s, tl, vals
-            else:
-                better = s > best_sum
-                best_sum = torch.where(better, s, best_sum)
-                best_tl = torch.where(better.unsqueeze(-1), tl, best_tl)
-                best_vals = torch.where(better.unsqueeze(-1), vals, best_vals)
-    d2 = squared_ranges(best_vals, sigma, clip_floor)
-    r0 = d2[..., 0] - d2[..., 3] + 2.0
-    r1 = d2[..., 1] - d2[..., 3] + 1.0
-    r2 = d2[..., 2] - d2[..., 3] + 1.0
-    rel = torch.stack([(r0 - r1 + 2 * r2) / 6.0, (r0 + 2 * r1 - r2) / 6.0], -1)
-    return best_tl + rel.clamp(-1.0, 2.0)
 
 
 def _range_cost(offsets: Tensor, rel_anchors: Tensor, ranges: Tensor, mask: Tensor) -> Tensor:
@@ -195,12 +160,10 @@ def exporting() -> bool:
                 torch.compiler.is_exporting() or torch.compiler.is_compiling())
 
 
-def _grid_then_gn(flat: Tensor, peak: Tensor, anchors: Tensor, d2: Tensor, inside: Tensor,
-                  height: int, width: int, sigma: float, clip_floor: float, side: float,
-                  spacing: float, grid_method: str, refine: str,
+def _grid_then_gn(seed: Tensor, peak: Tensor, anchors: Tensor, d2: Tensor, inside: Tensor,
+                  side: float, spacing: float, grid_method: str, refine: str,
                   refine_iters: int) -> Tuple[Tensor, Tensor]:
     """2x2 seed -> parallel grid -> Gauss-Newton kept only near the peak -> (kpts, gn_ok)."""
-    seed = block_seed(flat, peak, height, width, sigma, clip_floor)
     # With a refinement after it the grid only has to land in the right basin: one
     # 9x9 level (2x-2.3x cheaper at 16..4); alone it searches down to `spacing`.
     kpts = grid_search(seed, anchors, d2.clamp_min(0.0).sqrt(), inside, side, spacing,
@@ -233,9 +196,9 @@ class DecodePlan(NamedTuple):
     robust_iters: int
     refine_iters: int
     tables: DiscTables
-    ok_shift: Tensor         # (4,) theta minus this, squared, ...
-    ok_select: Tensor        # (4, 2) ... summed to (|q|^2, (theta_2 - mid)^2) ...
-    ok_bounds: Tensor        # (2,) ... must not exceed these to be plausible
+    seed: SeedTables
+    ok_shift: Tensor         # (4,) theta minus this, squared, times this (4, 2) matrix gives
+    ok_scale: Tensor         # (|q|^2, (theta_2 - mid)^2) over their bounds: plausible if < 1
 
 
 def build_plan(height: int, width: int, device: torch.device, *, sigma: float, mode: str,
@@ -266,16 +229,17 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
     tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
     # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
-    # within max(1.5, side / 2) of the argmax, as one squared-distance test per landmark.
+    # within max(1.5, side / 2) of the argmax, as one scaled squared-distance test.
     lo, hi = 0.2 * 2 * sigma * sigma, 5.0 * 2 * sigma * sigma
+    b_pos, b_width = max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2
     f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
     return DecodePlan(
         int(height), int(width), mode, refine, fallback, grid_method, int(topk or d_topk), side,
         float(grid_spacing or d_spacing), float(sigma), float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
+        build_seed_tables(height, width, sigma, device),
         ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
-        ok_select=f32([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
-        ok_bounds=f32([max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2]))
+        ok_scale=f32([[1 / b_pos, 0.0], [1 / b_pos, 0.0], [0.0, 1 / b_width], [0.0, 0.0]]))
 
 
 @lru_cache(maxsize=64)
@@ -283,53 +247,58 @@ def _cached_plan(height: int, width: int, device: str, settings: tuple) -> Decod
     return build_plan(height, width, torch.device(device), **dict(settings))
 
 
-def _fallback(plan: DecodePlan, maps: Tensor, peak: Tensor, disc: Tensor) -> Tuple[Tensor, Tensor]:
-    """(N, H*W) maps, (N, 2) argmax, (N, P) disc values -> (N, 2) fallback answer, gn_ok.
+def _fallback(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
+              disc: Tensor) -> Tuple[Tensor, Tensor]:
+    """(N, H*W) maps, (N,) flat argmax, (N, 2) its xy, (N, P) disc values -> (N, 2) fallback
+    answer, gn_ok.
 
     The 2x2 closed form (``fallback='seed'``), or the grid search + Gauss-Newton on the
     disc's top-K anchors.
     """
-    h, w = plan.height, plan.width
-    maps, peak, disc = maps.unsqueeze(0), peak.unsqueeze(0), disc.unsqueeze(0)
+    seed = block_seed(maps, maxidx, plan.seed, plan.clip_floor)
     if plan.refine == 'pseudorange' and plan.fallback == 'seed':
-        seed = block_seed(maps, peak, h, w, plan.sigma, plan.clip_floor)[0]
         return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
     top, pos = disc.topk(min(plan.topk, disc.shape[-1]), -1)
     anchors = peak.unsqueeze(-2) + F.embedding(pos, plan.tables.offsets)
     # A value at or below the clip floor bounds the range from below only: no vote.
     kpts, gn_ok = _grid_then_gn(
-        maps, peak, anchors, squared_ranges(top, plan.sigma, plan.clip_floor),
-        (top > plan.clip_floor).to(maps.dtype), h, w, plan.sigma, plan.clip_floor, plan.side,
-        plan.spacing, plan.grid_method, plan.refine, plan.refine_iters)
+        seed[None], peak[None], anchors[None],
+        squared_ranges(top, plan.sigma, plan.clip_floor)[None],
+        (top > plan.clip_floor).to(maps.dtype)[None], plan.side, plan.spacing,
+        plan.grid_method, plan.refine, plan.refine_iters)
     return kpts[0], gn_ok[0]
 
 
 def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
-                 valid: Tensor, static: bool) -> Tensor:
-    """POPoS with the pseudo-range solve first; the fallback where it is implausible."""
+                 valid: Tensor, static: bool) -> Tuple[Tensor, Tuple[int, int]]:
+    """POPoS with the pseudo-range solve first; the fallback where it is implausible.
+
+    Returns (N, 2) keypoints and, in eager mode, how many landmarks fell back and how many
+    of those kept the grid optimum (Gauss-Newton rejected).
+    """
     tab = plan.tables
     disc = disc_values(maps, maxidx, tab)                                        # (N, P)
     clipped = disc.clamp(plan.clip_floor, 1.0)
     theta = pseudorange_solve(tab, clipped.log(),
                               anchor_weights(clipped, plan.power, plan.clip_floor, static),
                               plan.robust_iters, unrolled=static)
-    # NaN fails the comparison, so a failed solve is rejected too.
-    ok = (torch.matmul((theta - plan.ok_shift).square_(), plan.ok_select)
-          <= plan.ok_bounds).all(-1)
+    excess = torch.mm((theta - plan.ok_shift).square_(), plan.ok_scale)          # (N, 2)
     kpts = peak + theta[:, :2]
+    # NaN fails a comparison, so a failed solve is rejected too (`<`, not `<=`: ONNX opset
+    # 11 spells `<=` as not-greater, which NaN passes).
     if static:
-        return torch.where(ok.unsqueeze(-1), kpts, _fallback(plan, maps, peak, disc)[0])
-    bad = ok < valid                                           # rejected where there is a peak
-    n_valid, n_bad = torch.stack([valid, bad]).sum(-1).tolist()
-    n_gn_bad = 0
-    if n_bad:
-        sel = bad.nonzero().squeeze(-1)
-        fb, gn_ok = _fallback(plan, maps.index_select(0, sel), peak.index_select(0, sel),
-                              disc.index_select(0, sel))
-        kpts = kpts.index_copy(0, sel, fb)
-        n_gn_bad = int((~gn_ok).sum())
-    record_decode(n_valid, n_bad, n_gn_bad)
-    return kpts
+        ok = (excess < 1.0).all(-1)
+        fallback = _fallback(plan, maps, maxidx, peak, disc)[0]
+        return torch.where(ok.unsqueeze(-1), kpts, fallback), (0, 0)
+    # the usual case in one test: every solve plausible (max propagates NaN)
+    if excess.max().item() < 1.0:
+        return kpts, (0, 0)
+    sel = ((excess < 1.0).all(-1) < valid).nonzero().squeeze(-1)    # rejected, with a peak
+    if not sel.shape[0]:
+        return kpts, (0, 0)
+    fb, gn_ok = _fallback(plan, maps.index_select(0, sel), maxidx.index_select(0, sel),
+                          peak.index_select(0, sel), disc.index_select(0, sel))
+    return kpts.index_copy(0, sel, fb), (int(sel.shape[0]), int((~gn_ok).sum()))
 
 
 def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
@@ -391,29 +360,54 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     # under an exporter's fake-tensor mode must not leak into later eager calls.
     plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \
         _cached_plan(h, w, str(heatmaps.device), settings)
-    tab = plan.tables
-    maps = sanitize_heatmaps(heatmaps.float()).reshape(-1, h * w)                # (N, HW)
+    if static or (heatmaps.requires_grad and torch.is_grad_enabled()):
+        kpts, scores = _decode(plan, heatmaps, static)
+    else:
+        # Ops in inference mode skip autograd's bookkeeping (~10 % of a one-face decode);
+        # the outputs are cloned out of it, so callers get ordinary tensors (a later loss
+        # may save them for backward).
+        with torch.inference_mode():
+            kpts, scores = _decode(plan, heatmaps, False)
+        kpts, scores = kpts.clone(), scores.clone()
+    return kpts.reshape(b, j, 2), scores.reshape(b, j)
+
+
+def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, Tensor]:
+    """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, (B*J,) scores."""
+    h, w, tab = plan.height, plan.width, plan.tables
+    sigma, clip_floor = plan.sigma, plan.clip_floor
+    maps = sanitize_heatmaps(heatmaps.float(), static).reshape(-1, h * w)        # (N, HW)
     maxval, maxidx = maps.max(-1)
     valid = maxval > maps.amin(-1)
     peak = tab.pixel.index_select(0, maxidx)                                     # (N, 2)
+    # eager: the masking below is skipped when every map has a peak (the usual case)
+    masked = static or not bool(valid.all())
 
-    if mode == 'popos' and refine == 'pseudorange':
-        kpts = _pseudorange(plan, maps, maxidx, peak, valid, static)
-    elif mode == 'lls':
-        kpts = block_seed(maps[None], peak[None], h, w, sigma, clip_floor)[0]
-    elif mode == 'keypos':
+    if plan.mode == 'popos' and plan.refine == 'pseudorange':
+        kpts, fallbacks = _pseudorange(plan, maps, maxidx, peak, valid, static)
+        if not static:
+            record_decode(int(valid.sum()) if masked else maps.shape[0], *fallbacks)
+    elif plan.mode == 'lls':
+        kpts = block_seed(maps, maxidx, plan.seed, clip_floor)
+    elif plan.mode == 'keypos':
         anchors, d2, vals = topk_anchors(maps[None], plan.topk, w, sigma, clip_floor)
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak[None], anchors, d2, (vals > clip_floor).to(maps.dtype),
                             iters=20)[0]
     else:
-        kpts = _fallback(plan, maps, peak, disc_values(maps, maxidx, tab))[0]
+        kpts = _fallback(plan, maps, maxidx, peak, disc_values(maps, maxidx, tab))[0]
 
     # Every branch above is finite where the map has a peak (a non-finite pseudo-range
     # solve fails its plausibility test, the fallbacks keep finite candidates only).
-    kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
+    if masked:
+        kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
+        maxval = maxval * valid
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.
-    kpts = torch.maximum(torch.minimum(kpts, tab.upper), tab.lower) if static else \
-        kpts.clamp_(tab.lower, tab.upper)
-    return kpts.reshape(b, j, 2), (maxval * valid).reshape(b, j)
+    if static:
+        kpts = torch.maximum(torch.minimum(kpts, tab.upper), tab.lower)
+    elif h == w:                       # scalar bounds: a third of the cost of tensor bounds
+        kpts = kpts.clamp_(-1.0, float(w))
+    else:
+        kpts = kpts.clamp_(tab.lower, tab.upper)
+    return kpts, maxval

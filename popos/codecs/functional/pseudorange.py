@@ -2,19 +2,19 @@
 
 The anchors of every landmark sit at the same integer offsets from its argmax, so every
 term of the weighted normal equations that depends only on the offsets is a constant per
-heatmap shape. The normal matrix and right-hand side of all landmarks then come from one
-(N, 3P) x (3P, 20) product with a cached table instead of per-landmark products, and the
-disc itself is one gather through a cached (H*W, P) index table.
+heatmap shape. The (damped) normal matrix and right-hand side of all landmarks then come from
+one (N, 3P) x (3P, 20) product with a cached table instead of per-landmark products, and the
+disc itself is one gather through a cached (H*W, P) index table. On one face every tensor
+here is tiny, so the cost is the number of tensor ops: the code is written for few of them.
 """
 import math
 from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from .small_linalg import solve_bordered
+from .small_linalg import RIDGE, solve_augmented
 
 
 class DiscTables(NamedTuple):
@@ -23,9 +23,10 @@ class DiscTables(NamedTuple):
     offsets: Tensor          # (P, 2) anchor offsets (dx, dy) from the argmax
     index: Tensor            # (H*W, P) flat map index of every anchor of every argmax pixel
     inside: Tensor           # (H*W, P) 1 where that anchor lies on the map, else 0
-    moments: Tensor          # (3P, 20) [w, w ln h, w ln^2 h] -> 16 normal + 4 rhs entries
+    moments: Tensor          # (3P, 20) [w, w ln h, w ln^2 h] -> damped [A | b], 4 rows of 5
     design: Tensor           # (4, P) constant part of each anchor's design row, transposed
-    target: Tensor           # (P,) |offset|^2, the right-hand side of each anchor's equation
+    neg_target: Tensor       # (P,) -|offset|^2, minus the right-hand side of each equation
+    eps: Tensor              # (1,) floor of a squared residual in the Cauchy weights
     pixel: Tensor            # (H*W, 2) map coordinates (x, y) of every pixel, row-major
     lower: Tensor            # (2,) lowest decodable position (-1, -1)
     upper: Tensor            # (2,) highest decodable position (W, H)
@@ -53,24 +54,31 @@ def build_disc_tables(radius: float, height: int, width: int,
     c = np.stack([2 * off[:, 0], 2 * off[:, 1], np.zeros(p), np.ones(p)], -1)
     e = np.broadcast_to(np.array([0.0, 0.0, -1.0, 0.0]), (p, 4))
     t = (off ** 2).sum(-1)
-    outer = lambda x, y: (x[:, :, None] * y[:, None, :]).reshape(p, 16)  # noqa: E731
+    outer = lambda x, y: (x[:, :, None] * y[:, None, :])  # noqa: E731  (P, 4, 4)
+    aug = lambda m, v: np.concatenate([m, v[:, :, None]], -1).reshape(p, 20)  # noqa: E731
     # sum_k w (c + l e)(c + l e)^T = sum w c c^T + sum w l (c e^T + e c^T) + sum w l^2 e e^T,
-    # sum_k w (c + l e) t          = sum w c t   + sum w l t e
+    # sum_k w (c + l e) t          = sum w c t   + sum w l t e;
+    # laid out as the augmented rows [A_i0 .. A_i3, b_i], the diagonal damped by 1 + RIDGE
+    # (Levenberg-Marquardt, invariant to column scaling) so rank-deficient systems stay solvable.
+    damp = np.ones((4, 5))
+    damp[np.arange(4), np.arange(4)] += RIDGE
     moments = np.concatenate([
-        np.concatenate([outer(c, c), c * t[:, None]], -1),
-        np.concatenate([outer(c, e) + outer(e, c), e * t[:, None]], -1),
-        np.concatenate([outer(e, e), np.zeros((p, 4))], -1)], 0)
+        aug(outer(c, c), c * t[:, None]),
+        aug(outer(c, e) + outer(e, c), e * t[:, None]),
+        aug(outer(e, e), np.zeros((p, 4)))], 0) * damp.reshape(20)
     gx, gy = np.meshgrid(np.arange(width), np.arange(height))
     pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)                       # row-major
     ax = pixel[:, None, 0] + off[None, :, 0].astype(np.int64)
     ay = pixel[:, None, 1] + off[None, :, 1].astype(np.int64)
     inside = (ax >= 0) & (ax < width) & (ay >= 0) & (ay < height)
-    # off-map anchors read any on-map pixel; `inside` zeroes them before they can vote
+    # off-map anchors read any on-map pixel; `inside` zeroes them before they can vote (a
+    # zero appended to the maps instead would copy every map: 2x slower on 64x64 batches)
     index = np.clip(ay, 0, height - 1) * width + np.clip(ax, 0, width - 1)
     f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
     return DiscTables(
         offsets=f32(off), index=torch.tensor(index.astype(np.int64), device=device),
-        inside=f32(inside), moments=f32(moments), design=f32(c.T), target=f32(t),
+        inside=f32(inside), moments=f32(moments), design=f32(c.T), neg_target=f32(-t),
+        eps=f32([1e-12]),
         pixel=f32(pixel), lower=f32([-1.0, -1.0]), upper=f32([width, height]),
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
@@ -101,7 +109,7 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     cut = 1.5 * clip_floor ** power
     if exportable:
         return torch.where(w > cut, w, torch.zeros_like(w))
-    return F.threshold(w, cut, 0.0)
+    return torch.threshold(w, cut, 0.0)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
@@ -112,33 +120,33 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
     ``|o_k - q|^2 = theta_2 u_k + gamma``, i.e. ``|o_k|^2 = 2 o_k.q + theta_2 u_k +
     (gamma - |q|^2)``: linear in ``theta = (q_x, q_y, theta_2, gamma - |q|^2)``. For a
     Gaussian of any amplitude and width ``theta_2 = 2 (sigma s)^2``. Cauchy re-weighting
-    passes ``w / (1 + (r / 2 rms)^2)`` damp anchors that belong to a false peak (applied
-    as ``w / (r^2 + 4 rms^2)``: the same solution, a per-landmark scale fewer).
+    passes ``w / (1 + (r / 2 rms)^2)`` damp anchors that belong to a false peak.
 
     Args:
         tables: the map shape's :class:`DiscTables` (P anchors).
         log_h: (..., P) ``ln h`` of every anchor.
         weights: (..., P) anchor weights (0 = no vote).
-        unrolled: solve with elementwise ops (ONNX/TFLite, :func:`solve_bordered`) instead
-            of torch.linalg.
+        unrolled: solve with elementwise ops (ONNX/TFLite) instead of torch.linalg.
     Returns:
         (..., 4) ``theta``.
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
-    lu = log_h.reshape(-1, p)
-    w0 = weights.reshape(-1, p)
+    lu, w0 = (log_h, weights) if log_h.dim() == 2 else \
+        (log_h.reshape(-1, p), weights.reshape(-1, p))
     n = lu.shape[0]
-    powers = torch.stack([torch.ones_like(lu), lu, lu * lu], 1)                 # (N, 3, P)
     w = w0
     for it in range(robust_iters + 1):
-        stats = torch.mm((w.unsqueeze(1) * powers).reshape(n, 3 * p), tables.moments)
-        theta = solve_bordered(stats[:, :16].reshape(n, 4, 4), stats[:, 16:],
-                               unrolled=unrolled)
+        wl = w * lu
+        stats = torch.mm(torch.cat([w, wl, wl * lu], 1), tables.moments)         # (N, 20)
+        theta = solve_augmented(stats.view(n, 4, 5), unrolled)
         if it < robust_iters:
-            r2 = torch.addcmul(torch.matmul(theta, tables.design), lu, theta[:, 2:3],
-                               value=-1.0).sub_(tables.target).square_()
-            # 4 rms^2 = 4 sum w r^2 / sum w; sum w is the normal matrix's last diagonal entry
-            # (no add(alpha=): LiteRT's converter has no lowering for it)
-            msq4 = (w * r2).sum(-1, keepdim=True).add_(1e-12).div_(stats[:, 15:16]).mul_(4.0)
-            w = w0 / r2.add_(msq4)
-    return theta.reshape(*lead, 4)
+            r = torch.addmm(tables.neg_target, theta, tables.design).addcmul_(
+                lu, theta[:, 2:3], value=-1.0)
+            r2 = torch.addcmul(tables.eps, r, r)
+            # w0 / (1 + r^2 / (4 rms^2)) with rms^2 = sum w r^2 / sum w, scaled per landmark
+            # by 4 rms^2 sum w / 4 (a landmark's solution does not change when all its weights
+            # scale, the ridge is relative): w0 / (r^2 sum w / 4 + sum w r^2), where sum w is
+            # the normal matrix's last diagonal entry. Fewer ops on one face.
+            w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, stats[:, 18:19],
+                                   value=0.25)
+    return theta if len(lead) == 1 else theta.reshape(*lead, 4)

@@ -1,21 +1,20 @@
 """Batched solvers for tiny linear systems.
 
 ``torch.linalg`` has no ONNX/TFLite lowering, so exported graphs use the unrolled versions
-(Mul/Add/Div/Sqrt only, batched over any leading dimensions); eager decoding uses
-``torch.linalg``, whose one call costs less than the dozens of elementwise ops of the unrolled
-solvers on a single face.
+(elementwise ops and constant-index gathers, batched over any leading dimensions); eager
+decoding uses ``torch.linalg``, whose one call costs less than the dozens of elementwise ops
+of the unrolled solvers on a single face.
 """
-from functools import lru_cache
+import itertools
 from typing import Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
-
-@lru_cache(maxsize=16)
-def _damping(n: int, ridge: float, dtype: torch.dtype, device: str) -> Tuple[Tensor, Tensor]:
-    eye = torch.eye(n, dtype=dtype, device=device)
-    return 1.0 + ridge * eye, 1e-12 * eye
+# Relative diagonal damping of the pseudo-range normal equations (folded into the moment
+# table, see pseudorange.build_disc_tables).
+RIDGE = 1e-6
 
 
 def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
@@ -35,88 +34,46 @@ def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
     return torch.where(ok.unsqueeze(-1), x, torch.zeros_like(x))
 
 
-def solve_spd(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) -> Tensor:
-    """Solve the symmetric positive (semi-)definite system ``a x = b``.
+def _cramer_tables() -> Tuple[np.ndarray, np.ndarray]:
+    """Index (480,) and sign (120, 5) tables of the five 4x4 determinants of [A | b].
 
-    Args:
-        a: (..., n, n) normal matrix, small n (the loops are unrolled at trace time).
-        b: (..., n) right-hand side.
-        ridge: each diagonal entry is scaled by ``1 + ridge`` (Levenberg-Marquardt
-            damping, invariant to column scaling), plus a tiny absolute floor, so
-            rank-deficient systems (e.g. all anchors at one range) stay finite.
-        unrolled: elementwise Cholesky (exportable); ``False`` = ``torch.linalg.solve_ex``
-            with the same damping (eager only).
-
-    Returns:
-        (..., n) solution.
+    Determinant 0 is det A, determinant i + 1 that of A with column i replaced by b; each is a
+    sum of 24 signed products of 4 entries of the row-major (4 x 5) augmented matrix.
     """
-    n = a.shape[-1]
-    if not unrolled:
-        scale, floor = _damping(n, float(ridge), a.dtype, str(a.device))
-        # LU (solve_ex, no error checks) measured faster than cholesky_ex + cholesky_solve
-        return torch.linalg.solve_ex(torch.addcmul(floor, a, scale), b.unsqueeze(-1))[0][..., 0]
-    rows = [[a[..., i, j] for j in range(n)] for i in range(n)]
-    for i in range(n):
-        rows[i][i] = rows[i][i] * (1.0 + ridge) + 1e-12
-    low = [[None] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1):
-            s = rows[i][j]
-            for k in range(j):
-                s = s - low[i][k] * low[j][k]
-            if i == j:
-                low[i][i] = s.clamp_min(1e-20).sqrt()
-            else:
-                low[i][j] = s / low[j][j]
-    y = [None] * n
-    for i in range(n):
-        s = b[..., i]
-        for k in range(i):
-            s = s - low[i][k] * y[k]
-        y[i] = s / low[i][i]
-    x = [None] * n
-    for i in reversed(range(n)):
-        s = y[i]
-        for k in range(i + 1, n):
-            s = s - low[k][i] * x[k]
-        x[i] = s / low[i][i]
-    return torch.stack(x, dim=-1)
+    index, sign = [], np.zeros((120, 5), np.float32)
+    for d in range(5):
+        cols = [4 if c == d - 1 else c for c in range(4)]
+        for t, perm in enumerate(itertools.permutations(range(4))):
+            inversions = sum(perm[i] > perm[j] for i in range(4) for j in range(i + 1, 4))
+            sign[24 * d + t, d] = -1.0 if inversions % 2 else 1.0
+            index.append([5 * r + cols[perm[r]] for r in range(4)])
+    # factor-major: entry f * 120 + term is factor f of that term
+    return np.asarray(index, np.int64).T.reshape(-1), sign
 
 
-def solve_3x3(a: Tensor, b: Tensor, eps: float = 1e-30) -> Tensor:
-    """Solve (..., 3, 3) ``a x = b`` by the adjugate; singular systems return zeros.
-
-    Row ``i`` of the cofactor matrix is ``row_{i+1} x row_{i+2}``, i.e. column ``i`` of
-    ``adj(a)``; six constant-index gathers build it (a few graph nodes, not dozens).
-    """
-    nxt = torch.tensor([1, 2, 0], device=a.device)
-    prv = torch.tensor([2, 0, 1], device=a.device)
-    r1, r2 = a.index_select(-2, nxt), a.index_select(-2, prv)
-    cof = r1.index_select(-1, nxt) * r2.index_select(-1, prv) - \
-        r1.index_select(-1, prv) * r2.index_select(-1, nxt)
-    det = (a[..., 0, :] * cof[..., 0, :]).sum(-1, keepdim=True)
-    ok = det.abs() > eps
-    x = (cof * b.unsqueeze(-1)).sum(-2) / torch.where(ok, det, torch.ones_like(det))
-    return torch.where(ok, x, torch.zeros_like(x))
+_CRAMER_INDEX, _CRAMER_SIGN = _cramer_tables()
 
 
-def solve_bordered(a: Tensor, b: Tensor, ridge: float = 1e-6, unrolled: bool = True) -> Tensor:
-    """Solve the (..., 4, 4) SPD system ``a x = b`` (pseudo-range normal equations).
+def solve_augmented(aug: Tensor, unrolled: bool = True) -> Tensor:
+    """Solve the (B, 4, 5) augmented SPD systems ``[A | b]`` -> (B, 4) ``x``.
 
-    Unrolled (export): the last unknown is eliminated through its Schur complement
-    ``a33 - s s^T / a_44`` and the remaining 3x3 system solved by :func:`solve_3x3`, about
-    a third of the graph nodes of an unrolled 4x4 Cholesky. Eager: :func:`solve_spd` with
-    ``torch.linalg``. Both damp the diagonal by ``1 + ridge``.
+    Eager (``unrolled=False``): one ``torch.linalg.solve_ex`` (LU without error checks).
+    Unrolled (export): Cramer's rule as one constant-index gather, the product of the four
+    factors and one matmul with the signs (about a dozen graph nodes). A singular system gives
+    non-finite values either way, which callers reject.
     """
     if not unrolled:
-        return solve_spd(a, b, ridge, unrolled=False)
-    corner = a[..., 3:, 3:].clamp_min(1e-12)                        # (..., 1, 1)
-    s = a[..., :3, 3:]                                              # (..., 3, 1)
-    # a literal, not torch.eye: TFLite's interpreter has no kernel for the iota eye lowers to
-    damp = torch.tensor([[1.0 + ridge if i == j else 1.0 for j in range(3)] for i in range(3)],
-                        dtype=a.dtype, device=a.device)
-    inner = a[..., :3, :3] * damp
-    inner = inner - s * s.transpose(-1, -2) / corner
-    x = solve_3x3(inner, b[..., :3] - s[..., 0] * (b[..., 3:] / corner[..., 0]))
-    last = (b[..., 3:] - (s[..., 0] * x).sum(-1, keepdim=True)) / corner[..., 0]
-    return torch.cat([x, last], -1)
+        # a (..., 4) right-hand side is a batch of vectors for torch.linalg: no squeeze
+        return torch.linalg.solve_ex(aug[..., :4], aug[..., 4])[0]
+    n = aug.shape[0]
+    # x does not change when a system is scaled; the products of four entries do, and the
+    # Cauchy pass's weights reach ~1e10 on a noise-free map: scaled to A_44 = 1 they stay in
+    # float32 range (a zero A_44, no weight at all, gives NaN: rejected)
+    aug = aug / aug[:, 3:, 3:4]
+    index = torch.tensor(_CRAMER_INDEX, device=aug.device)
+    sign = torch.tensor(_CRAMER_SIGN.T, dtype=aug.dtype, device=aug.device)        # (5, 120)
+    # systems along the last axis: the gather takes whole rows and the four factors are
+    # contiguous slices (a gather along axis 1 and a ReduceProd cost ~10x in onnxruntime)
+    f = aug.reshape(n, 20).t().index_select(0, index).reshape(4, 120, n)
+    dets = torch.matmul(sign, f[0] * f[1] * f[2] * f[3])                          # (5, B)
+    return (dets[1:] / dets[:1]).t()
