@@ -139,8 +139,9 @@ def time_batched(sizes: List[int], batch: int, joints: int, input_size: int, sig
     for hm in sizes:
         gt = ground_truth(batch, joints, input_size, seed * 1000 + hm)
         codecs = {m: make_codec(m, input_size, hm, sigma) for m in METHODS}
-        maps = {m: simulate(m, gt, hm, input_size, sigma, CONDITIONS['realistic'], seed + 7 * hm)
-                for m in METHODS}
+        # float32, as a network outputs them (simulate works in float64)
+        maps = {m: simulate(m, gt, hm, input_size, sigma, CONDITIONS['realistic'],
+                            seed + 7 * hm).astype(np.float32) for m in METHODS}
         times = {m: [] for m in METHODS}
         for _ in range(repeats):
             for m in METHODS:
@@ -160,8 +161,11 @@ def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_s
             cond = CONDITIONS['realistic']
             dark, popos = make_codec('DARK', input_size, hm, sigma), make_codec(
                 'POPoS', input_size, hm, sigma)
-            dmaps = simulate('DARK', gt, hm, input_size, sigma, cond, seed + 7 * hm)
-            pmaps = simulate('POPoS', gt, hm, input_size, sigma, cond, seed + 7 * hm)
+            # float32, as a network outputs them (simulate works in float64)
+            dmaps = simulate('DARK', gt, hm, input_size, sigma, cond, seed + 7 * hm).astype(
+                np.float32)
+            pmaps = simulate('POPoS', gt, hm, input_size, sigma, cond, seed + 7 * hm).astype(
+                np.float32)
             tmaps = [torch.from_numpy(pmaps[i:i + 1]) for i in range(faces)]
             calls = {'DARK': lambda i: dark.decode(dmaps[i]),
                      'numpy': lambda i: popos.decode(pmaps[i]),

@@ -1,11 +1,12 @@
 """Latency of the exported POPoS decoder next to the network it is attached to, one face.
 
-The reference embedded model of ``docs/deployment.md`` (random weights: a static graph's
-latency does not depend on them) is exported three ways: the network alone (image ->
-heatmaps), the network with the decoder in the graph (image -> keypoints), and the decoder
-alone (heatmaps -> keypoints). Each runs on one thread, batch 1, the three interleaved in
-every round; the table gives medians and the decoder's cost as a ratio to the network's.
-Used by ``benchmark_decoders.py --in-graph``.
+Each model (by default the reference model of ``docs/deployment.md`` and the shipped
+embedded model ``tiny``; random weights: a static graph's latency does not depend on them)
+is exported as the network alone (image -> heatmaps), the network with the decoder in the
+graph (image -> keypoints, the config's codec) and the decoder alone (heatmaps -> keypoints)
+with either fallback. Each runs on one thread, batch 1, all interleaved in every round; the
+table gives medians and the decoder's cost as a ratio to the network's. Used by
+``benchmark_decoders.py --in-graph``.
 """
 import copy
 import os
@@ -21,6 +22,7 @@ from torch import Tensor, nn
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CFG = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
+TINY_CFG = osp.join(REPO, 'popos/weights/mobilenetv2_popos-pl-mtfl_300w-64x64-hm8.py')
 
 
 class DecoderOnly(nn.Module):
@@ -39,12 +41,13 @@ def _modules(model_cfg: str) -> Dict[str, nn.Module]:
     from popos.deploy.export import build_torch_model
     from popos.deploy.modules import export_module
     pose_model = build_torch_model(model_cfg, None)
-    lean = copy.copy(pose_model.head.decoder)
-    lean.decode_cfg = dict(lean.decode_cfg, fallback='seed')
-    return {'network': export_module(pose_model, False),
-            'network + decoder': export_module(pose_model, True),
-            'decoder alone': DecoderOnly(pose_model.head.decoder).eval(),
-            "decoder alone, fallback='seed'": DecoderOnly(lean).eval()}
+    modules = {'network': export_module(pose_model, False),
+               'network + decoder': export_module(pose_model, True)}
+    for fallback in ('grid', 'seed'):
+        codec = copy.copy(pose_model.head.decoder)
+        codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
+        modules[f'decoder alone, {fallback}'] = DecoderOnly(codec).eval()
+    return modules
 
 
 def _export_onnx(module: nn.Module, sample: Tensor, path: str) -> str:
@@ -70,11 +73,11 @@ def _interleaved_ms(calls: Dict[str, Callable[[], object]], runs: int) -> Dict[s
 
 def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
             backends=('onnxruntime', 'tflite')) -> Dict[str, Dict[str, float]]:
-    """``{backend: {module name: median ms}}`` for the network, network + decoder and the
-    decoder alone (the codec's settings, and with ``fallback='seed'``)."""
+    """``{backend: {module name: median ms}}`` for the network, network + decoder (the
+    config's codec) and the decoder alone with ``fallback='grid'`` and ``'seed'``."""
     from popos.deploy.runners import OnnxRunner, TFLiteRunner
     modules = _modules(model_cfg)
-    codec = modules['decoder alone'].codec
+    codec = modules['decoder alone, grid'].codec
     w, h = codec.input_size
     rng = np.random.default_rng(0)
     image = rng.normal(size=(1, 3, h, w)).astype(np.float32)
@@ -100,22 +103,36 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
     return out
 
 
-def in_graph_markdown(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1) -> str:
-    """The in-graph latency table as Markdown."""
-    res = measure(model_cfg, runs, threads)
+def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300,
+                      threads: int = 1) -> str:
+    """The in-graph latency table of each model as Markdown."""
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
-             f'interleaved runs): `{osp.relpath(model_cfg, REPO)}`, random weights\n',
-             ('| backend | network ms | network + decoder ms | decoder alone ms (ratio to '
-              "network) | decoder alone, `fallback='seed'`, ms (ratio) |"),
-             '|---|---|---|---|---|']
-    for backend, r in res.items():
-        net, dec, lean = r['network'], r['decoder alone'], r["decoder alone, fallback='seed'"]
-        lines.append(f"| {backend} | {net:.3f} | {r['network + decoder']:.3f} | "
-                     f'{dec:.3f} ({dec / net:.2f}×) | {lean:.3f} ({lean / net:.2f}×) |')
+             'interleaved runs, random weights); ratios are to the network alone\n',
+             ('| model | backend | network ms | network + decoder ms (codec fallback) | '
+              "decoder alone, `fallback='grid'`, ms (ratio) | decoder alone, "
+              "`fallback='seed'`, ms (ratio) |"),
+             '|---|---|---|---|---|---|']
+    for model_cfg in model_cfgs:
+        res = measure(model_cfg, runs, threads)
+        from mmengine.config import Config
+        fallback = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
+        for backend, r in res.items():
+            net, grid, seed = (r['network'], r['decoder alone, grid'],
+                               r['decoder alone, seed'])
+            lines.append(f'| `{osp.basename(model_cfg)}` | {backend} | {net:.3f} | '
+                         f"{r['network + decoder']:.3f} ({fallback}) | "
+                         f'{grid:.3f} ({grid / net:.2f}×) | {seed:.3f} ({seed / net:.2f}×) |')
     return '\n'.join(lines) + '\n'
 
 
 if __name__ == '__main__':
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--configs', nargs='+', default=[MODEL_CFG, TINY_CFG],
+                        help='model configs (default: the reference model and the shipped '
+                             'embedded model `tiny`)')
+    parser.add_argument('--runs', type=int, default=300)
+    args = parser.parse_args()
     os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
     torch.set_num_threads(1)
-    print(in_graph_markdown())
+    print(in_graph_markdown([osp.abspath(c) for c in args.configs], args.runs))
