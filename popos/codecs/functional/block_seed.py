@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .pseudorange import table_rows
+
 
 class SeedTables(NamedTuple):
     """Constants of the 2x2 block seed for one (H, W) map shape."""
@@ -50,14 +52,16 @@ def build_seed_tables(height: int, width: int, sigma: float,
         solve=f32(-2.0 * sigma * sigma * mix), offset=f32([0.5, 0.5]))
 
 
-def block_seed(maps: Tensor, argmax: Tensor, tables: SeedTables, clip_floor: float) -> Tensor:
+def block_seed(maps: Tensor, argmax: Tensor, tables: SeedTables, clip_floor: float,
+               exportable: bool = False) -> Tensor:
     """(N, H*W) sanitized maps, (N,) flat argmax -> (N, 2) seed positions (x, y).
 
     The block with the largest sum wins (the first of equals, in the tables' order).
+    ``exportable``: table lookups as ``F.embedding`` (see :func:`table_rows`).
     """
     n = maps.shape[0]
-    sums = maps.gather(-1, tables.blocks.index_select(0, argmax)).view(n, 4, 4).sum(-1)
+    sums = maps.gather(-1, table_rows(tables.blocks, argmax, exportable)).view(n, 4, 4).sum(-1)
     pick = argmax * 4 + sums.argmax(-1)
-    vals = maps.gather(-1, tables.corners.index_select(0, pick))                  # (N, 4)
+    vals = maps.gather(-1, table_rows(tables.corners, pick, exportable))        # (N, 4)
     rel = torch.addmm(tables.offset, vals.clamp(clip_floor, 1.0).log(), tables.solve)
-    return tables.origin.index_select(0, pick) + rel.clamp(-1.0, 2.0)
+    return table_rows(tables.origin, pick, exportable) + rel.clamp(-1.0, 2.0)

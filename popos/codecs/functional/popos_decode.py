@@ -22,7 +22,7 @@ from .block_seed import SeedTables, block_seed, build_seed_tables
 from .decode_stats import record_decode
 from .defaults import pseudorange_weight_power, resolution_defaults
 from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
-                          pseudorange_solve)
+                          pseudorange_solve, table_rows)
 from .small_linalg import solve_2x2
 
 DECODE_MODES = ('popos', 'keypos', 'lls')
@@ -247,15 +247,15 @@ def _cached_plan(height: int, width: int, device: str, settings: tuple) -> Decod
     return build_plan(height, width, torch.device(device), **dict(settings))
 
 
-def _fallback(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
-              disc: Tensor) -> Tuple[Tensor, Tensor]:
+def _fallback(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor, disc: Tensor,
+              static: bool) -> Tuple[Tensor, Tensor]:
     """(N, H*W) maps, (N,) flat argmax, (N, 2) its xy, (N, P) disc values -> (N, 2) fallback
     answer, gn_ok.
 
     The 2x2 closed form (``fallback='seed'``), or the grid search + Gauss-Newton on the
     disc's top-K anchors.
     """
-    seed = block_seed(maps, maxidx, plan.seed, plan.clip_floor)
+    seed = block_seed(maps, maxidx, plan.seed, plan.clip_floor, static)
     if plan.refine == 'pseudorange' and plan.fallback == 'seed':
         return seed, torch.ones_like(seed[..., 0], dtype=torch.bool)
     top, pos = disc.topk(min(plan.topk, disc.shape[-1]), -1)
@@ -277,7 +277,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     of those kept the grid optimum (Gauss-Newton rejected).
     """
     tab = plan.tables
-    disc = disc_values(maps, maxidx, tab)                                        # (N, P)
+    disc = disc_values(maps, maxidx, tab, static)                                # (N, P)
     clipped = disc.clamp(plan.clip_floor, 1.0)
     theta = pseudorange_solve(tab, clipped.log(),
                               anchor_weights(clipped, plan.power, plan.clip_floor, static),
@@ -288,7 +288,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     # 11 spells `<=` as not-greater, which NaN passes).
     if static:
         ok = (excess < 1.0).all(-1)
-        fallback = _fallback(plan, maps, maxidx, peak, disc)[0]
+        fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok.unsqueeze(-1), kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
     if excess.max().item() < 1.0:
@@ -297,7 +297,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     if not sel.shape[0]:
         return kpts, (0, 0)
     fb, gn_ok = _fallback(plan, maps.index_select(0, sel), maxidx.index_select(0, sel),
-                          peak.index_select(0, sel), disc.index_select(0, sel))
+                          peak.index_select(0, sel), disc.index_select(0, sel), False)
     return kpts.index_copy(0, sel, fb), (int(sel.shape[0]), int((~gn_ok).sum()))
 
 
@@ -379,7 +379,7 @@ def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, T
     maps = sanitize_heatmaps(heatmaps.float(), static).reshape(-1, h * w)        # (N, HW)
     maxval, maxidx = maps.max(-1)
     valid = maxval > maps.amin(-1)
-    peak = tab.pixel.index_select(0, maxidx)                                     # (N, 2)
+    peak = table_rows(tab.pixel, maxidx, static)                                 # (N, 2)
     # eager: the masking below is skipped when every map has a peak (the usual case)
     masked = static or not bool(valid.all())
 
@@ -388,14 +388,15 @@ def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, T
         if not static:
             record_decode(int(valid.sum()) if masked else maps.shape[0], *fallbacks)
     elif plan.mode == 'lls':
-        kpts = block_seed(maps, maxidx, plan.seed, clip_floor)
+        kpts = block_seed(maps, maxidx, plan.seed, clip_floor, static)
     elif plan.mode == 'keypos':
         anchors, d2, vals = topk_anchors(maps[None], plan.topk, w, sigma, clip_floor)
         # A value at or below the clip floor bounds the range from below only: no vote.
         kpts = gauss_newton(peak[None], anchors, d2, (vals > clip_floor).to(maps.dtype),
                             iters=20)[0]
     else:
-        kpts = _fallback(plan, maps, maxidx, peak, disc_values(maps, maxidx, tab))[0]
+        kpts = _fallback(plan, maps, maxidx, peak, disc_values(maps, maxidx, tab, static),
+                         static)[0]
 
     # Every branch above is finite where the map has a peak (a non-finite pseudo-range
     # solve fails its plausibility test, the fallbacks keep finite candidates only).

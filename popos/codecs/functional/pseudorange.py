@@ -12,6 +12,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .small_linalg import RIDGE, solve_augmented
@@ -83,13 +84,28 @@ def build_disc_tables(radius: float, height: int, width: int,
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
 
-def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables) -> Tensor:
+def table_rows(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
+    """``table[rows]`` of a constant (R, C) table for (N,) row indices.
+
+    ``exportable`` spells it ``F.embedding``: TFLite lowers that to one EMBEDDING_LOOKUP (an
+    ``index_select`` to ~10 ops of index checks) and takes no int64 table, so integer tables
+    are looked up as float (their entries, map indices < 2^24, are exact in float32).
+    """
+    if not exportable:
+        return table.index_select(0, rows)
+    if table.dtype.is_floating_point:
+        return F.embedding(rows, table)
+    return F.embedding(rows, table.float()).long()
+
+
+def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables,
+                exportable: bool = False) -> Tensor:
     """Values of the anchor disc around each argmax: (N, H*W) maps, (N,) argmax -> (N, P).
 
     Anchors off the map read 0 (no range, no vote).
     """
-    return maps.gather(-1, tables.index.index_select(0, argmax)).mul_(
-        tables.inside.index_select(0, argmax))
+    return maps.gather(-1, table_rows(tables.index, argmax, exportable)).mul_(
+        table_rows(tables.inside, argmax, exportable))
 
 
 def anchor_weights(values: Tensor, power: float, clip_floor: float,
