@@ -141,3 +141,16 @@ def test_sanitize_spellings_agree_on_nan_inf_and_negatives():
     want = torch.tensor([0.0, 1e6, 0.0, 0.0, 0.0, 0.25, 1.5, 1e6])
     torch.testing.assert_close(sanitize_heatmaps(x.clone()), want)
     torch.testing.assert_close(sanitize_heatmaps(x.clone(), exportable=True), want)
+
+
+def test_eager_outputs_are_ordinary_tensors_usable_in_autograd():
+    """The eager decode runs in inference mode but hands out ordinary tensors: a later loss
+    may save them for backward; a map that requires grad is decoded outside inference mode."""
+    maps = noisy_gaussians(1, 5, 8, 8, seed=1)
+    kpts, scores = decode_heatmaps(maps)
+    assert not kpts.is_inference() and not scores.is_inference()
+    w = torch.ones(1, 5, 2, requires_grad=True)
+    (w * kpts * scores[..., None]).sum().backward()
+    torch.testing.assert_close(w.grad, (kpts * scores[..., None]).detach())
+    kpts_grad, _ = decode_heatmaps(maps.clone().requires_grad_(True))
+    torch.testing.assert_close(kpts_grad.detach(), kpts)
