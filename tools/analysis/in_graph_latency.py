@@ -106,6 +106,7 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
 def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300,
                       threads: int = 1) -> str:
     """The in-graph latency table of each model as Markdown."""
+    from mmengine.config import Config
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
              'interleaved runs, random weights); ratios are to the network alone\n',
              ('| model | backend | network ms | network + decoder ms (codec fallback) | '
@@ -114,7 +115,6 @@ def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300,
              '|---|---|---|---|---|---|']
     for model_cfg in model_cfgs:
         res = measure(model_cfg, runs, threads)
-        from mmengine.config import Config
         fallback = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
         for backend, r in res.items():
             net, grid, seed = (r['network'], r['decoder alone, grid'],
