@@ -120,6 +120,13 @@ def test_block_seed_matches_reference():
     for j in range(10):
         want = ref_block_seed(maps[0, j].double().numpy(), 2.0)
         np.testing.assert_allclose(got[j].numpy(), want, atol=1e-4)
+    # the exportable lookups (F.embedding on float tables) give the same seed, also on noise
+    # with ties and argmax pixels on the border
+    noise = torch.rand(40, h * w, generator=torch.Generator().manual_seed(0)).round_(decimals=1)
+    for m in (flat, noise):
+        torch.testing.assert_close(
+            block_seed(m, m.argmax(-1), build_seed_tables(h, w, 2.0), 1e-9, exportable=True),
+            block_seed(m, m.argmax(-1), build_seed_tables(h, w, 2.0), 1e-9))
 
 
 def test_gauss_newton_matches_reference():
