@@ -11,10 +11,8 @@ table gives medians and the decoder's cost as a ratio to the network's. Used by
 import copy
 import os
 import os.path as osp
-import statistics
 import tempfile
-import time
-from typing import Callable, Dict, List
+from typing import Dict
 
 import numpy as np
 import torch
@@ -57,25 +55,11 @@ def _export_onnx(module: nn.Module, sample: Tensor, path: str) -> str:
     return path
 
 
-def _interleaved_ms(calls: Dict[str, Callable[[], object]], runs: int) -> Dict[str, float]:
-    """Median ms per call, all calls taking turns in every round (load hits all alike)."""
-    for call in calls.values():
-        for _ in range(10):
-            call()
-    times: Dict[str, List[float]] = {k: [] for k in calls}
-    for _ in range(runs):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(1e3 * (time.perf_counter() - start))
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
             backends=('onnxruntime', 'tflite')) -> Dict[str, Dict[str, float]]:
     """``{backend: {module name: median ms}}`` for the network, network + decoder (the
     config's codec) and the decoder alone with ``fallback='grid'`` and ``'seed'``."""
-    from popos.deploy.runners import OnnxRunner, TFLiteRunner
+    from popos.deploy.runners import OnnxRunner, TFLiteRunner, interleaved_ms
     modules = _modules(model_cfg)
     codec = modules['decoder alone, grid'].codec
     w, h = codec.input_size
@@ -98,8 +82,9 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
                     from popos.deploy.tflite import convert_float
                     runners[name] = TFLiteRunner(convert_float(module, sample, path + '.tflite'),
                                                  threads)
-            out[backend] = _interleaved_ms(
-                {k: (lambda r=r, x=inputs[k]: r(x)) for k, r in runners.items()}, runs)
+            names = list(runners)
+            out[backend] = dict(zip(names, interleaved_ms(
+                [lambda i, r=runners[k], x=inputs[k]: r(x) for k in names], runs)))
     return out
 
 
