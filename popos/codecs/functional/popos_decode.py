@@ -285,15 +285,17 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     excess = torch.mm((theta - plan.ok_shift).square_(), plan.ok_scale)          # (N, 2)
     kpts = peak + theta[:, :2]
     # NaN fails a comparison, so a failed solve is rejected too (`<`, not `<=`: ONNX opset
-    # 11 spells `<=` as not-greater, which NaN passes).
+    # 11 spells `<=` as not-greater, which NaN passes); a non-finite theta makes both columns
+    # of `excess` NaN (NaN * 0 in the product), so their max is NaN whatever the backend's max
+    # does with NaN ((excess < 1).all(-1) exports as five nodes).
     if static:
-        ok = (excess < 1.0).all(-1)
+        ok = excess.amax(-1) < 1.0
         fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok.unsqueeze(-1), kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
     if excess.max().item() < 1.0:
         return kpts, (0, 0)
-    sel = ((excess < 1.0).all(-1) < valid).nonzero().squeeze(-1)    # rejected, with a peak
+    sel = ((excess.amax(-1) < 1.0) < valid).nonzero().squeeze(-1)    # rejected, with a peak
     if not sel.shape[0]:
         return kpts, (0, 0)
     fb, gn_ok = _fallback(plan, maps.index_select(0, sel), maxidx.index_select(0, sel),
@@ -376,7 +378,9 @@ def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, T
     """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, (B*J,) scores."""
     h, w, tab = plan.height, plan.width, plan.tables
     sigma, clip_floor = plan.sigma, plan.clip_floor
-    maps = sanitize_heatmaps(heatmaps.float(), static).reshape(-1, h * w)        # (N, HW)
+    # float32 in: no cast (nor a Cast node in an exported graph)
+    maps = heatmaps if heatmaps.dtype == torch.float32 else heatmaps.float()
+    maps = sanitize_heatmaps(maps, static).reshape(-1, h * w)                    # (N, HW)
     maxval, maxidx = maps.max(-1)
     valid = maxval > maps.amin(-1)
     peak = table_rows(tab.pixel, maxidx, static)                                 # (N, 2)

@@ -89,9 +89,10 @@ def table_rows(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
 
     ``exportable`` spells it ``F.embedding``: TFLite lowers that to one EMBEDDING_LOOKUP (an
     ``index_select`` to ~10 ops of index checks) and takes no int64 table, so integer tables
-    are looked up as float (their entries, map indices < 2^24, are exact in float32).
+    are looked up as float (their entries, map indices < 2^24, are exact in float32). ONNX
+    gathers int64 tables directly (one Gather node either way, no Cast).
     """
-    if not exportable:
+    if not exportable or torch.onnx.is_in_onnx_export():
         return table.index_select(0, rows)
     if table.dtype.is_floating_point:
         return F.embedding(rows, table)
