@@ -81,6 +81,35 @@ def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model):
     assert np.abs(kpts - truth).max() < 0.5  # and it actually localises
 
 
+def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
+    """fallback='seed' exports ~100 compute nodes; integer tables are int32 constants."""
+    import copy
+
+    from onnx import numpy_helper
+
+    from popos.deploy.export import onnx_export_without_dynamo
+    from popos.deploy.modules import decode_to_input_px
+    codec = copy.copy(pose_model.head.decoder)
+    codec.decode_cfg = dict(codec.decode_cfg, fallback='seed')
+
+    class Decoder(torch.nn.Module):
+        def forward(self, heatmaps):
+            return decode_to_input_px(heatmaps, codec)
+
+    path = str(tmp_path / 'seed.onnx')
+    with onnx_export_without_dynamo():
+        torch.onnx.export(Decoder(), (torch.rand(1, 98, 8, 8), ), path, opset_version=11)
+    graph = onnx.load(path).graph
+    compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
+    # on one face every node costs about as much as the arithmetic in it: keep the count down
+    assert len(compute) <= 105, sorted(compute)
+    assert compute.count('Cast') <= 1                       # the flat-map mask only
+    tables = [numpy_helper.to_array(n.attribute[0].t) for n in graph.node
+              if n.op_type == 'Constant'] + [numpy_helper.to_array(t) for t in graph.initializer]
+    big = [t.dtype for t in tables if t.size > 480]
+    assert big and np.int64 not in big and np.int32 in big
+
+
 def test_mmdeploy_end2end_model_decodes_with_the_popos_codec(heatmap_onnx, model_cfg, val_inputs):
     """mmdeploy's stock End2EndModel decodes outputs[0] via head.decode -> codec.batch_decode."""
     from mmdeploy.codebase.mmpose.deploy.pose_detection_model import End2EndModel
