@@ -153,8 +153,12 @@ def time_batched(sizes: List[int], batch: int, joints: int, input_size: int, sig
 
 def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_size: int,
                   sigma: float, seed: int, repeats: int) -> Dict:
-    """Median wall and CPU ms of one decode call on one face: DARK, POPoS numpy and torch."""
-    results = {}
+    """Median wall and CPU ms of one decode call on one face: DARK, POPoS numpy and torch.
+
+    Every repeat is a round over all (K, size) cells, so a slow phase of the machine spreads
+    over the cells instead of landing on one of them.
+    """
+    cells = {}
     for joints in joint_counts:
         for hm in sizes:
             gt = ground_truth(faces, joints, input_size, seed * 1000 + hm)
@@ -167,26 +171,26 @@ def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_s
             pmaps = simulate('POPoS', gt, hm, input_size, sigma, cond, seed + 7 * hm).astype(
                 np.float32)
             tmaps = [torch.from_numpy(pmaps[i:i + 1]) for i in range(faces)]
-            calls = {'DARK': lambda i: dark.decode(dmaps[i]),
-                     'numpy': lambda i: popos.decode(pmaps[i]),
-                     'torch': lambda i: popos.batch_decode_tensor(tmaps[i])}
-            wall = {k: [] for k in calls}
-            cpu = {k: [] for k in calls}
+            cells[(joints, hm)] = {
+                'DARK': lambda i, c=dark, m=dmaps: c.decode(m[i]),
+                'numpy': lambda i, c=popos, m=pmaps: c.decode(m[i]),
+                'torch': lambda i, c=popos, m=tmaps: c.batch_decode_tensor(m[i])}
+    wall = {(cell, name): [] for cell, calls in cells.items() for name in calls}
+    cpu = {key: [] for key in wall}
+    for rep in range(repeats + 1):
+        for cell, calls in cells.items():
             names = list(calls)
-            for rep in range(repeats + 1):
-                for i in range(faces):
-                    # rotate the order: whichever call follows DARK finds colder caches
-                    for name in names[i % 3:] + names[:i % 3]:
-                        call = calls[name]
-                        w0, c0 = time.perf_counter(), time.thread_time()
-                        call(i)
-                        if rep:  # the first pass warms caches and the decoder's tables
-                            wall[name].append(time.perf_counter() - w0)
-                            cpu[name].append(time.thread_time() - c0)
-            for name in calls:
-                results[(joints, hm, name)] = (1e3 * statistics.median(wall[name]),
-                                               1e3 * statistics.median(cpu[name]))
-    return results
+            for i in range(faces):
+                # rotate the order: whichever call follows DARK finds colder caches
+                for name in names[i % 3:] + names[:i % 3]:
+                    w0, c0 = time.perf_counter(), time.thread_time()
+                    calls[name](i)
+                    if rep:  # the first round warms caches and the decoders' tables
+                        wall[(cell, name)].append(time.perf_counter() - w0)
+                        cpu[(cell, name)].append(time.thread_time() - c0)
+    return {(*cell, name): (1e3 * statistics.median(wall[(cell, name)]),
+                            1e3 * statistics.median(cpu[(cell, name)]))
+            for cell, name in wall}
 
 
 def _ratio_cell(errs: List[float], dark: List[float]) -> str:

@@ -15,10 +15,10 @@ eye corners), FR@0.1 and AUC@0.1.
 Latency, one thread, batch 1, median of ``--runs`` calls over the first ``--faces`` val faces,
 in ``--repeats`` rounds (the ratio to dlib is the median of the rounds' ratios, with their range):
 ``LandmarkPredictor.predict(image, box)`` = crop + normalise + network + decode (in the graph)
-+ mapping back to image px, and the network alone. dlib's 68-point ERT predictor
-(``face_recognition_models``) runs *in the same process*, call by call in turn with ours (the
-ratio is per backend, from the same rounds), on the same images, from the box its own
-detector would give for that face (the tight landmark box mapped through the inverse of
++ mapping back to image px, and the exported graph alone (network + decoder). dlib's 68-point
+ERT predictor (``face_recognition_models``) runs *in the same process*, call by call in turn
+with ours (the ratio is per backend, from the same rounds), on the same images, from the box its
+own detector would give for that face (the tight landmark box mapped through the inverse of
 ``DlibFaceDetector.calibration``); its NME on the same faces is printed too, but dlib's
 model was trained on 300-W's images, so that number is flattering.
 """
@@ -192,7 +192,8 @@ def main() -> int:
             kpts = np.concatenate([pred.predict(img, box[None])[0] for img, box, _ in faces])
             row[key] = accuracy(kpts.astype(np.float64), gt)
             crops = [pred.crops(img, box[None])[0] for img, box, _ in timed]
-            # network alone, the whole per-face call, and dlib's predictor, in turn
+            # the exported graph alone (network + decoder), the whole per-face call and dlib's
+            # predictor, in turn
             rounds = np.array([interleaved_ms(
                 [lambda i, p=pred: p.runner(crops[i % n]),
                  lambda i, p=pred: p.predict(timed[i % n][0], timed[i % n][1][None]),
@@ -215,8 +216,8 @@ def main() -> int:
     print(f'\n1 thread, batch 1, median of {args.runs} calls over {min(args.faces, n)} val faces; '
           f'accuracy on all {len(faces)} val faces; dlib = 68-point ERT on the same images\n')
     print('| model | input / heatmap | params (M) | GFLOPs | int8 KB | NME ONNX / fp32 / int8 | '
-          'FR / AUC int8 | net ms int8 | ms/face int8 (crop+net+decode) | dlib ms | ratio int8 | '
-          'ratio ONNX / fp32 |')
+          'FR / AUC int8 | graph ms int8 (net+decode) | ms/face int8 (crop+graph) | dlib ms | '
+          'ratio int8 | ratio ONNX / fp32 |')
     print('|' + '---|' * 12)
     for r in rows:
         i8 = r['tflite_int8']
