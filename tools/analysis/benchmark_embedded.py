@@ -198,9 +198,9 @@ def main() -> int:
                 [lambda i, p=pred: p.runner(crops[i % n]),
                  lambda i, p=pred: p.predict(timed[i % n][0], timed[i % n][1][None]),
                  dlib_call], args.runs) for _ in range(args.repeats)])
-            net, face, ref = np.median(rounds, axis=0)
+            graph, face, ref = np.median(rounds, axis=0)
             ratios = rounds[:, 1] / rounds[:, 2]
-            row[key].update(net_ms=float(net), face_ms=float(face), dlib_ms=float(ref),
+            row[key].update(graph_ms=float(graph), face_ms=float(face), dlib_ms=float(ref),
                             ratio_to_dlib=float(np.median(ratios)),
                             ratio_range=[float(ratios.min()), float(ratios.max())])
             dlib_times.append(float(ref))
@@ -224,7 +224,7 @@ def main() -> int:
         print(f'| {r["model"]} | {r["input"][0]} / {r["heatmap"][0]}×{r["heatmap"][1]} | '
               f'{r["params_m"]:.2f} | {r["gflops"]:.3f} | {r["tflite_int8_kb"]:.0f} | '
               f'{r["onnx"]["nme"]:.2f} / {r["tflite_fp32"]["nme"]:.2f} / {i8["nme"]:.2f} | '
-              f'{i8["fr"]:.1f} / {i8["auc"]:.1f} | {i8["net_ms"]:.2f} | {i8["face_ms"]:.2f} | '
+              f'{i8["fr"]:.1f} / {i8["auc"]:.1f} | {i8["graph_ms"]:.2f} | {i8["face_ms"]:.2f} | '
               f'{i8["dlib_ms"]:.2f} | {r["ratio_int8_to_dlib"]:.2f} '
               f'({i8["ratio_range"][0]:.2f}-{i8["ratio_range"][1]:.2f}) | '
               f'{r["onnx"]["ratio_to_dlib"]:.2f} / {r["tflite_fp32"]["ratio_to_dlib"]:.2f} |')

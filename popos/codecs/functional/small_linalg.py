@@ -48,7 +48,8 @@ def _cramer_tables() -> Tuple[np.ndarray, np.ndarray]:
             sign[24 * d + t, d] = -1.0 if inversions % 2 else 1.0
             index.append([5 * r + cols[perm[r]] for r in range(4)])
     # factor-major: entry f * 120 + term is factor f of that term
-    return np.asarray(index, np.int64).T.reshape(-1), sign
+    # int32: exported graphs hold it as a constant (half the bytes of int64)
+    return np.asarray(index, np.int32).T.reshape(-1), sign
 
 
 _CRAMER_INDEX, _CRAMER_SIGN = _cramer_tables()
