@@ -16,6 +16,29 @@ def deploy_cfg(name: str) -> str:
     return osp.join(DEPLOY_DIR, name)
 
 
+def export_decoder(codec, sample, path: str, fallback=None, dynamic_batch: bool = True) -> str:
+    """The codec's decoder alone as an opset-11 ONNX graph: heatmaps ``h`` -> keypoints ``k`` in
+    input px and scores ``s``; ``fallback`` overrides the codec's. A static batch (as the
+    shipped embedded exports) has no shape nodes."""
+    import copy
+
+    from popos.deploy.export import onnx_export_without_dynamo
+    from popos.deploy.modules import decode_to_input_px
+    if fallback is not None:
+        codec = copy.copy(codec)
+        codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
+
+    class Decoder(torch.nn.Module):
+        def forward(self, heatmaps):
+            return decode_to_input_px(heatmaps, codec)
+
+    with onnx_export_without_dynamo():
+        torch.onnx.export(Decoder(), (torch.as_tensor(sample), ), path, opset_version=11,
+                          input_names=['h'], output_names=['k', 's'],
+                          dynamic_axes={'h': {0: 'b'}} if dynamic_batch else None)
+    return path
+
+
 def on_data(model_cfg, data_root: str):
     """The model config reading its WFLW-layout data from ``data_root``, in-process loaders."""
     from mmengine import Config

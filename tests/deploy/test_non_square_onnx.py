@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from .conftest import assert_keypoint_parity, deploy_cfg
+from .conftest import assert_keypoint_parity, deploy_cfg, export_decoder
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BODY = osp.join(REPO, 'configs', 'coco', 'td-hm_res50_popos-8xb64-210e_coco-256x192-hm12x16.py')
@@ -37,22 +37,11 @@ def test_decoder_in_onnx_equals_eager_decode(size, tmp_path):
     import onnxruntime as ort
 
     from popos.codecs import POPoSHeatmap
-    from popos.deploy.export import onnx_export_without_dynamo
-    from popos.deploy.modules import decode_to_input_px
     codec = POPoSHeatmap(INPUT, size, sigma=2.0)
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
     rng = np.random.default_rng(0)
     ideal, truth = body_maps(codec, rng, 2, perturbed=False)
     noisy, _ = body_maps(codec, rng, 3, perturbed=True)
-    path = str(tmp_path / 'decoder.onnx')
-    with onnx_export_without_dynamo():
-        torch.onnx.export(Decoder(), (torch.from_numpy(ideal[:1]), ), path, opset_version=11,
-                          input_names=['h'], output_names=['k', 's'],
-                          dynamic_axes={'h': {0: 'b'}})
+    path = export_decoder(codec, ideal[:1], str(tmp_path / 'decoder.onnx'))
     session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     for maps in (ideal, noisy):
         kpts, scores = session.run(None, {'h': maps})

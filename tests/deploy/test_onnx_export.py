@@ -4,7 +4,7 @@ import onnx
 import pytest
 import torch
 
-from .conftest import assert_keypoint_parity, deploy_cfg
+from .conftest import assert_keypoint_parity, deploy_cfg, export_decoder
 
 KEYPOINT_TOL_PX = 0.05
 
@@ -54,26 +54,14 @@ def test_decode_in_graph_matches_pytorch_decode(decode_onnx, pose_model, val_inp
     assert kpts.max() > 8  # an 8x8 heatmap coordinate would never exceed 8
 
 
-def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model):
+def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model, tmp_path):
     """On clean Gaussians (sub-pixel positions) the exported decoder equals the codec."""
     import onnxruntime as ort
-
-    from popos.deploy.export import onnx_export_without_dynamo
-    from popos.deploy.modules import decode_to_input_px
     codec = pose_model.head.decoder
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
     rng = np.random.default_rng(0)
     truth = rng.uniform(8, 56, (2, 98, 2)).astype(np.float32)
     heatmaps = np.stack([codec.encode(t[None])['heatmaps'] for t in truth])
-    path = '/tmp/_popos_decoder_test.onnx'
-    with onnx_export_without_dynamo():
-        torch.onnx.export(Decoder(), (torch.from_numpy(heatmaps[:1]), ), path, opset_version=11,
-                          input_names=['h'], output_names=['k', 's'],
-                          dynamic_axes={'h': {0: 'b'}})
+    path = export_decoder(codec, heatmaps[:1], str(tmp_path / 'dec.onnx'))
     kpts = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(
         None, {'h': heatmaps})[0]
     ref = codec.batch_decode_tensor(torch.from_numpy(heatmaps))[0].numpy()
@@ -83,22 +71,9 @@ def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model):
 
 def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
     """fallback='seed' exports ~100 compute nodes; integer tables are int32 constants."""
-    import copy
-
     from onnx import numpy_helper
-
-    from popos.deploy.export import onnx_export_without_dynamo
-    from popos.deploy.modules import decode_to_input_px
-    codec = copy.copy(pose_model.head.decoder)
-    codec.decode_cfg = dict(codec.decode_cfg, fallback='seed')
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
-    path = str(tmp_path / 'seed.onnx')
-    with onnx_export_without_dynamo():
-        torch.onnx.export(Decoder(), (torch.rand(1, 98, 8, 8), ), path, opset_version=11)
+    path = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
+                          str(tmp_path / 'seed.onnx'), fallback='seed', dynamic_batch=False)
     graph = onnx.load(path).graph
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
     # on one face every node costs about as much as the arithmetic in it: keep the count down
@@ -120,16 +95,8 @@ def test_exported_decoder_on_degenerate_maps_equals_codec(pose_model, fallback, 
     import copy
 
     import onnxruntime as ort
-
-    from popos.deploy.export import onnx_export_without_dynamo
-    from popos.deploy.modules import decode_to_input_px
     codec = copy.copy(pose_model.head.decoder)
     codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
     rng = np.random.default_rng(1)
     truth = rng.uniform(8, 56, (1, 98, 2)).astype(np.float32)
     maps = np.repeat(codec.encode(truth)['heatmaps'][None], 6, 0)             # (6, 98, 8, 8)
@@ -140,11 +107,7 @@ def test_exported_decoder_on_degenerate_maps_equals_codec(pose_model, fallback, 
     maps[3, :, 0, :] = np.nan                        # a NaN row beside the Gaussian
     maps[4, :, 7, 7] = np.inf
     maps[5] = 0.9 * maps[5] + rng.normal(0, 0.02, maps[5].shape)
-    path = str(tmp_path / 'dec.onnx')
-    with onnx_export_without_dynamo():
-        torch.onnx.export(Decoder(), (torch.from_numpy(maps[:1]), ), path, opset_version=11,
-                          input_names=['h'], output_names=['k', 's'],
-                          dynamic_axes={'h': {0: 'b'}})
+    path = export_decoder(codec, maps[:1], str(tmp_path / 'dec.onnx'))
     kpts, scores = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(
         None, {'h': maps})
     ref_k, ref_s = codec.batch_decode_tensor(torch.from_numpy(maps))
