@@ -208,7 +208,7 @@ def test_small_solvers_match_numpy():
     m = rng.normal(size=(10, 4, 4))
     spd = m @ np.swapaxes(m, -1, -2) + 0.5 * np.eye(4)
     rhs = rng.normal(size=(10, 4))
-    aug = torch.tensor(np.concatenate([spd, rhs[..., None]], -1))
+    aug = torch.tensor(np.concatenate([spd, rhs[..., None]], -1).reshape(10, 20))
     for unrolled in (False, True):
         np.testing.assert_allclose(solve_augmented(aug, unrolled).numpy(),
                                    np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8,

@@ -153,10 +153,15 @@ def time_batched(sizes: List[int], batch: int, joints: int, input_size: int, sig
 
 def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_size: int,
                   sigma: float, seed: int, repeats: int) -> Dict:
-    """Median wall and CPU ms of one decode call on one face: DARK, POPoS numpy and torch.
+    """Median wall ms of one decode call on one face: DARK, POPoS numpy and torch, measured
+    two ways.
 
-    Every repeat is a round over all (K, size) cells, so a slow phase of the machine spreads
-    over the cells instead of landing on one of them.
+    ``'back to back'``: each decoder decodes the cell's faces one call after another (warm
+    caches, as when one frame holds several faces). ``'after another'``: every POPoS call
+    follows a DARK call and DARK follows each POPoS call equally often, so every call finds
+    the caches another decoder left (as a tracker's decode follows the network). Every
+    repeat is a round over all (K, size) cells, so a slow phase of the machine spreads over
+    the cells instead of landing on one of them.
     """
     cells = {}
     for joints in joint_counts:
@@ -175,22 +180,23 @@ def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_s
                 'DARK': lambda i, c=dark, m=dmaps: c.decode(m[i]),
                 'numpy': lambda i, c=popos, m=pmaps: c.decode(m[i]),
                 'torch': lambda i, c=popos, m=tmaps: c.batch_decode_tensor(m[i])}
-    wall = {(cell, name): [] for cell, calls in cells.items() for name in calls}
-    cpu = {key: [] for key in wall}
+    protocols = {
+        'back to back': lambda rep: [(name, i) for name in ('DARK', 'numpy', 'torch')
+                                     for i in range(faces)],
+        'after another': lambda rep: [(name, i) for i in range(faces) for name in (
+            ('DARK', 'numpy', 'DARK', 'torch'), ('DARK', 'torch', 'DARK', 'numpy'))[
+                (rep * faces + i) % 2]]}
+    wall = {(*cell, name, proto): [] for cell in cells for name in ('DARK', 'numpy', 'torch')
+            for proto in protocols}
     for rep in range(repeats + 1):
-        for cell, calls in cells.items():
-            names = list(calls)
-            for i in range(faces):
-                # rotate the order: whichever call follows DARK finds colder caches
-                for name in names[i % 3:] + names[:i % 3]:
-                    w0, c0 = time.perf_counter(), time.thread_time()
+        for proto, order in protocols.items():
+            for cell, calls in cells.items():
+                for name, i in order(rep):
+                    t0 = time.perf_counter()
                     calls[name](i)
                     if rep:  # the first round warms caches and the decoders' tables
-                        wall[(cell, name)].append(time.perf_counter() - w0)
-                        cpu[(cell, name)].append(time.thread_time() - c0)
-    return {(*cell, name): (1e3 * statistics.median(wall[(cell, name)]),
-                            1e3 * statistics.median(cpu[(cell, name)]))
-            for cell, name in wall}
+                        wall[(*cell, name, proto)].append(time.perf_counter() - t0)
+    return {key: 1e3 * statistics.median(times) for key, times in wall.items()}
 
 
 def _ratio_cell(errs: List[float], dark: List[float]) -> str:
@@ -236,17 +242,20 @@ def timing_markdown(batched: Dict, one_face: Dict, sizes: List[int], batch: int,
                 f'{1e3 * batched[(hm, m)]:.1f} ({batched[(hm, m)] / dark:.2f}×)'
                 for m in METHODS) + ' |')
     if one_face:
-        lines.append('\n**decode time per face** (one call per face, K landmarks), median '
-                     'wall ms (ratio to DARK) and median CPU ms of the call\n')
-        lines.append('| K | heatmap | DARK | POPoS `batch_decode_tensor` (torch) | '
-                     'POPoS `decode` (numpy) | POPoS torch, CPU ms |')
-        lines.append('|---|---|---|---|---|---|')
+        lines.append('\n**decode time per face** (one call per face, K landmarks), median wall '
+                     'ms (ratio to DARK); *back to back*: each decoder on consecutive faces; '
+                     "*after another*: every call follows another decoder's call\n")
+        lines.append('| K | heatmap | DARK, back to back | POPoS torch | POPoS numpy '
+                     '| DARK, after another | POPoS torch | POPoS numpy |')
+        lines.append('|---' * 8 + '|')
         for joints_k in sorted({k[0] for k in one_face}):
             for hm in sizes:
-                d = one_face[(joints_k, hm, 'DARK')][0]
-                t, n = one_face[(joints_k, hm, 'torch')], one_face[(joints_k, hm, 'numpy')]
-                lines.append(f'| {joints_k} | {hm}×{hm} | {d:.3f} | {t[0]:.3f} ({t[0] / d:.2f}×) '
-                             f'| {n[0]:.3f} ({n[0] / d:.2f}×) | {t[1]:.3f} |')
+                row = f'| {joints_k} | {hm}×{hm} |'
+                for proto in ('back to back', 'after another'):
+                    d = one_face[(joints_k, hm, 'DARK', proto)]
+                    t, n = (one_face[(joints_k, hm, m, proto)] for m in ('torch', 'numpy'))
+                    row += f' {d:.3f} | {t:.3f} ({t / d:.2f}×) | {n:.3f} ({n / d:.2f}×) |'
+                lines.append(row)
     return '\n'.join(lines) + '\n'
 
 

@@ -153,12 +153,11 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
     lead, p = log_h.shape[:-1], log_h.shape[-1]
     lu, w0 = (log_h, weights) if log_h.dim() == 2 else \
         (log_h.reshape(-1, p), weights.reshape(-1, p))
-    n = lu.shape[0]
     w = w0
     for it in range(robust_iters + 1):
         wl = w * lu
         stats = torch.mm(torch.cat([w, wl, wl * lu], 1), tables.moments)         # (N, 20)
-        theta = solve_augmented(stats.view(n, 4, 5), unrolled)
+        theta = solve_augmented(stats, unrolled)
         if it < robust_iters:
             r = torch.addmm(tables.neg_target, theta, tables.design).addcmul_(
                 lu, theta[:, 2:3], value=-1.0)

@@ -56,22 +56,22 @@ _CRAMER_INDEX, _CRAMER_SIGN = _cramer_tables()
 
 
 def solve_augmented(aug: Tensor, unrolled: bool = True) -> Tensor:
-    """Solve the (B, 4, 5) augmented SPD systems ``[A | b]`` -> (B, 4) ``x``.
+    """Solve (B, 20) augmented SPD systems ``[A | b]`` (4 rows of 5, row-major) -> (B, 4) ``x``.
 
     Eager (``unrolled=False``): one ``torch.linalg.solve_ex`` (LU without error checks).
     Unrolled (export): Cramer's rule as one constant-index gather, the product of the four
-    factors and one matmul with the signs (about a dozen graph nodes). A singular system gives
-    non-finite values either way, which callers reject.
+    factors and one matmul with the signs (about a dozen graph nodes; taking the rows flat
+    spares the graph a reshape each way). A singular system gives non-finite values either
+    way, which callers reject.
     """
     if not unrolled:
+        rows = aug.view(-1, 4, 5)
         # a (..., 4) right-hand side is a batch of vectors for torch.linalg: no squeeze
-        return torch.linalg.solve_ex(aug[..., :4], aug[..., 4])[0]
-    n = aug.shape[0]
-    flat = aug.reshape(n, 20)
+        return torch.linalg.solve_ex(rows[..., :4], rows[..., 4])[0]
     # x does not change when a system is scaled; the products of four entries do, and the
     # Cauchy pass's weights reach ~1e10 on a noise-free map: scaled to A_44 = 1 they stay in
     # float32 range (a zero A_44, no weight at all, gives NaN: rejected)
-    flat = flat / flat[:, 18:19]
+    flat = aug / aug[:, 18:19]
     index = torch.tensor(_CRAMER_INDEX, device=aug.device)
     sign = torch.tensor(_CRAMER_SIGN.T, dtype=aug.dtype, device=aug.device)        # (5, 120)
     # systems along the last axis: the gather takes whole rows and the four factors are
