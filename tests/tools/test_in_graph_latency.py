@@ -13,6 +13,16 @@ def test_measure_times_network_decoder_and_both_fallbacks():
     from in_graph_latency import MODEL_CFG, measure
     res = measure(MODEL_CFG, runs=3, backends=('onnxruntime', ))
     times = res['onnxruntime']
-    assert set(times) == {'network', 'network + decoder', 'decoder alone, grid',
-                          'decoder alone, seed'}
+    assert set(times) == {'network', 'network + decoder, grid', 'network + decoder, seed',
+                          'decoder alone, grid', 'decoder alone, seed'}
     assert all(t > 0 for t in times.values())
+
+
+def test_one_face_timing_covers_both_protocols():
+    from benchmark_decoders import time_one_face, timing_markdown
+    res = time_one_face([4], [5], faces=2, input_size=32, sigma=1.0, seed=0, repeats=1)
+    assert set(res) == {(5, 4, name, proto) for name in ('DARK', 'numpy', 'torch')
+                        for proto in ('back to back', 'after another')}
+    assert all(t > 0 for t in res.values())
+    table = timing_markdown({}, res, [4], 64, 5)
+    assert table.count('| 5 | 4×4 |') == 1 and table.count('×)') == 4

@@ -12,8 +12,11 @@ decoder's latency next to the network it is attached to (ONNX Runtime and TFLite
     python tools/analysis/benchmark_decoders.py --out-md docs/benchmark_decoders.md \
         --out-png docs/images/benchmark_decoders.png --in-graph
     python tools/analysis/benchmark_decoders.py --conditions tuning --skip-timing
+    python tools/analysis/benchmark_decoders.py --conditions tuning realistic \
+        --popos-option robust_iters=0
 """
 import argparse
+import ast
 import statistics
 import time
 from typing import Dict, List, Tuple
@@ -36,6 +39,9 @@ CONDITIONS = {
                    second_dist=(2.0, 3.5), second_amp=(0.2, 0.6), noise_blur=1.0, speckle=0.1),
 }
 
+# decoder settings of the POPoS column (--popos-option), e.g. {'robust_iters': 0}
+POPOS_OPTIONS: Dict = {}
+
 
 def make_codec(method: str, input_size: int, hm: int, sigma: float):
     size = dict(input_size=(input_size, input_size), heatmap_size=(hm, hm))
@@ -47,7 +53,7 @@ def make_codec(method: str, input_size: int, hm: int, sigma: float):
         return UDPHeatmap(sigma=sigma, **size)
     if method == 'KeyPosS':
         return POPoSHeatmap(sigma=sigma, decode_mode='keypos', **size)
-    return POPoSHeatmap(sigma=sigma, decode_mode='popos', **size)
+    return POPoSHeatmap(sigma=sigma, decode_mode='popos', **size, **POPOS_OPTIONS)
 
 
 def simulate(method: str, gt: np.ndarray, hm: int, input_size: int, sigma: float, cond: dict,
@@ -301,9 +307,17 @@ def main() -> None:
     parser.add_argument('--skip-timing', action='store_true', help='accuracy tables only')
     parser.add_argument('--in-graph', action='store_true',
                         help='also time the exported decoder next to the reference network')
+    parser.add_argument('--popos-option', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='POPoS decoder settings other than the defaults, as Python '
+                             'literals, e.g. robust_iters=0')
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
+    for option in args.popos_option:
+        key, sep, value = option.partition('=')
+        if not sep:
+            parser.error(f'--popos-option takes KEY=VALUE, got {option!r}')
+        POPOS_OPTIONS[key] = ast.literal_eval(value)
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     acc = accuracy(args.sizes, args.conditions, args.seeds, args.batch, args.joints,

@@ -3,9 +3,10 @@
 Each model (by default the reference model of ``docs/deployment.md`` and the shipped
 embedded model ``tiny``; random weights: a static graph's latency does not depend on them)
 is exported as the network alone (image -> heatmaps), the network with the decoder in the
-graph (image -> keypoints, the config's codec) and the decoder alone (heatmaps -> keypoints)
-with either fallback. Each runs on one thread, batch 1, all interleaved in every round; the
-table gives medians and the decoder's cost as a ratio to the network's. Used by
+graph (image -> keypoints) and the decoder alone (heatmaps -> keypoints), the decoder with
+either fallback. Each runs on one thread, batch 1, all interleaved in every round; the table
+gives medians and what the decoder adds to the network's graph as a ratio to the network
+alone (the decoder as a graph of its own also pays a session call). Used by
 ``benchmark_decoders.py --in-graph``.
 """
 import copy
@@ -39,11 +40,13 @@ def _modules(model_cfg: str) -> Dict[str, nn.Module]:
     from popos.deploy.export import build_torch_model
     from popos.deploy.modules import export_module
     pose_model = build_torch_model(model_cfg, None)
-    modules = {'network': export_module(pose_model, False),
-               'network + decoder': export_module(pose_model, True)}
+    modules = {'network': export_module(pose_model, False)}
     for fallback in ('grid', 'seed'):
         codec = copy.copy(pose_model.head.decoder)
         codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
+        decoded = export_module(pose_model, True)
+        decoded.codec = codec
+        modules[f'network + decoder, {fallback}'] = decoded
         modules[f'decoder alone, {fallback}'] = DecoderOnly(codec).eval()
     return modules
 
@@ -57,8 +60,9 @@ def _export_onnx(module: nn.Module, sample: Tensor, path: str) -> str:
 
 def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
             backends=('onnxruntime', 'tflite')) -> Dict[str, Dict[str, float]]:
-    """``{backend: {module name: median ms}}`` for the network, network + decoder (the
-    config's codec) and the decoder alone with ``fallback='grid'`` and ``'seed'``."""
+    """``{backend: {module name: median ms}}`` for the network alone, the network with the
+    decoder in its graph and the decoder alone, each decoder with ``fallback='grid'`` and
+    ``'seed'``."""
     from popos.deploy.runners import OnnxRunner, TFLiteRunner, interleaved_ms
     modules = _modules(model_cfg)
     codec = modules['decoder alone, grid'].codec
@@ -93,20 +97,26 @@ def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300,
     """The in-graph latency table of each model as Markdown."""
     from mmengine.config import Config
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
-             'interleaved runs, random weights); ratios are to the network alone\n',
-             ('| model | backend | network ms | network + decoder ms (codec fallback) | '
-              "decoder alone, `fallback='grid'`, ms (ratio) | decoder alone, "
-              "`fallback='seed'`, ms (ratio) |"),
-             '|---|---|---|---|---|---|']
+             'interleaved runs, random weights): the exported network alone, with the decoder '
+             'in its graph (in parentheses what the decoder adds, as a ratio to the network '
+             'alone) and the decoder as a graph of its own; * = the config\'s fallback\n',
+             ('| model | backend | network ms | network + decoder, `grid`, ms | '
+              "network + decoder, `seed`, ms | decoder alone, `grid`, ms | "
+              "decoder alone, `seed`, ms |"),
+             '|---|---|---|---|---|---|---|']
     for model_cfg in model_cfgs:
         res = measure(model_cfg, runs, threads)
-        fallback = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
+        own = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
         for backend, r in res.items():
-            net, grid, seed = (r['network'], r['decoder alone, grid'],
-                               r['decoder alone, seed'])
+            net = r['network']
+            cells = []
+            for fallback in ('grid', 'seed'):
+                both = r[f'network + decoder, {fallback}']
+                star = '*' if fallback == own else ''
+                cells.append(f'{both:.3f}{star} ({(both - net) / net:.2f}×)')
+            cells += [f"{r[f'decoder alone, {f}']:.3f}" for f in ('grid', 'seed')]
             lines.append(f'| `{osp.basename(model_cfg)}` | {backend} | {net:.3f} | '
-                         f"{r['network + decoder']:.3f} ({fallback}) | "
-                         f'{grid:.3f} ({grid / net:.2f}×) | {seed:.3f} ({seed / net:.2f}×) |')
+                         + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
