@@ -17,6 +17,7 @@ decoder's latency next to the network it is attached to (ONNX Runtime and TFLite
 """
 import argparse
 import ast
+import inspect
 import statistics
 import time
 from typing import Dict, List, Tuple
@@ -313,11 +314,18 @@ def main() -> None:
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
+    settings = set(inspect.signature(POPoSHeatmap).parameters) - {
+        'input_size', 'heatmap_size', 'sigma', 'decode_mode'}
     for option in args.popos_option:
         key, sep, value = option.partition('=')
-        if not sep:
-            parser.error(f'--popos-option takes KEY=VALUE, got {option!r}')
-        POPOS_OPTIONS[key] = ast.literal_eval(value)
+        if not sep or key not in settings:
+            parser.error(f'--popos-option takes KEY=VALUE with KEY one of {sorted(settings)}, '
+                         f'got {option!r}')
+        try:
+            POPOS_OPTIONS[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parser.error(f'--popos-option {key}: {value!r} is not a Python literal '
+                         "(quote strings: fallback=\"'seed'\")")
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     acc = accuracy(args.sizes, args.conditions, args.seeds, args.batch, args.joints,
