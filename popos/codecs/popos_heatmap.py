@@ -49,6 +49,8 @@ class POPoSHeatmap(BaseKeypointCodec):
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
         fallback: what answers where the pseudo-range solve is rejected: ``'grid'`` (grid
             search + Gauss-Newton) or ``'seed'`` (the 2x2 closed form; smaller export).
+        anchor_mask: ``'none'`` or ``'monotone'`` (an anchor brighter than its neighbour one
+            step nearer the argmax does not vote in the pseudo-range solve).
     """
 
     label_mapping_table = dict(keypoint_weights='keypoint_weights')
@@ -71,7 +73,8 @@ class POPoSHeatmap(BaseKeypointCodec):
                  clip_floor: float = 1e-9,
                  weight_power: Optional[float] = None,
                  robust_iters: int = 1,
-                 fallback: str = 'grid') -> None:
+                 fallback: str = 'grid',
+                 anchor_mask: str = 'none') -> None:
         super().__init__()
         if decode_mode not in DECODE_MODES:
             raise ValueError(f'decode_mode must be one of {DECODE_MODES}, got {decode_mode!r}')
@@ -87,7 +90,8 @@ class POPoSHeatmap(BaseKeypointCodec):
             sigma=self.sigma, mode=decode_mode, topk=topk, grid_side=grid_side,
             grid_spacing=grid_spacing, grid_method=grid_method, refine=refine,
             refine_iters=refine_iters, anchor_radius=anchor_radius, clip_floor=clip_floor,
-            weight_power=weight_power, robust_iters=robust_iters, fallback=fallback)
+            weight_power=weight_power, robust_iters=robust_iters, fallback=fallback,
+            anchor_mask=anchor_mask)
         # Validate the remaining options now rather than at the first decode.
         decode_heatmaps(torch.zeros(1, 1, self.heatmap_size[1], self.heatmap_size[0]),
                         **self.decode_cfg)

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from popos.codecs.functional import (block_seed, build_disc_tables, build_seed_tables,
-                                     decode_heatmaps, disc_values, gauss_newton, pseudorange_solve,
-                                     resolution_defaults, sanitize_heatmaps)
+                                     decode_heatmaps, disc_values, gauss_newton,
+                                     monotone_weights, pseudorange_solve, resolution_defaults,
+                                     sanitize_heatmaps)
 from popos.codecs.functional.small_linalg import solve_2x2, solve_augmented
 
 SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
@@ -186,6 +187,65 @@ def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
         np.testing.assert_allclose(theta[b, j, 2], ref[2], rtol=2e-3)
 
 
+@pytest.mark.parametrize('radius,h,w', [(4.0, 16, 16), (2.5, 8, 8), (4.0, 4, 4), (6.0, 5, 9)])
+def test_inward_neighbour_is_one_step_nearer_the_argmax(radius, h, w):
+    tab = build_disc_tables(radius, h, w)
+    off = tab.offsets.numpy()
+    assert (tab.inward.sum(0) == 1).all() and set(np.unique(tab.inward.numpy())) <= {0.0, 1.0}
+    for k, o in enumerate(off):
+        step = o - off[tab.inward[:, k].argmax()]
+        if not o.any():
+            assert not step.any()                                 # the argmax is its own
+        else:
+            assert np.abs(step).max() == 1                        # an 8-neighbour ...
+            assert np.hypot(*(o - step)) < np.hypot(*o)           # ... nearer the argmax
+            assert step @ o > 0                                   # ... along the ray
+
+
+def test_monotone_weights_drop_anchors_that_rise_again():
+    tab = build_disc_tables(2.5, 8, 8)
+    rng = np.random.default_rng(4)
+    values = torch.tensor(rng.uniform(0, 1, (3, len(tab.offsets))), dtype=torch.float32)
+    weights = torch.tensor(rng.uniform(0.5, 1, values.shape), dtype=torch.float32)
+    got = monotone_weights(weights, values, tab).numpy()
+    inner = tab.inward.numpy().argmax(0)
+    for n, k in itertools.product(range(3), range(len(tab.offsets))):
+        rises = values[n, k] > values[n, inner[k]]
+        assert got[n, k] == (0.0 if rises else weights[n, k].item())
+
+
+def test_monotone_mask_decode_matches_masked_lstsq():
+    """anchor_mask='monotone' = the weighted lstsq with every rising anchor's weight 0."""
+    h = w = 16
+    gt = random_gt(2, 5, h, w, seed=6) * 0.5 + 4.0
+    second = gt + torch.tensor([4.5, -2.0])
+    maps = torch.maximum(gaussian_maps(gt, h, w), gaussian_maps(second, h, w, amp=0.6))
+    maps = maps + 0.01 * torch.rand(maps.shape, generator=torch.Generator().manual_seed(2))
+    got = decode_heatmaps(maps, anchor_mask='monotone', robust_iters=0)[0].numpy()
+    tab = build_disc_tables(4.0, h, w)
+    off = tab.offsets.double().numpy()
+    inner = tab.inward.numpy().argmax(0)
+    for b, j in itertools.product(range(2), range(5)):
+        m = maps[b, j].double().numpy()
+        y, x = np.unravel_index(m.argmax(), m.shape)
+        vals = np.array([m[y + dy, x + dx] if 0 <= x + dx < w and 0 <= y + dy < h else 0.0
+                         for dx, dy in off.astype(int)])
+        weight = np.clip(vals, 1e-9, 1) ** 2 * (vals > 1e-9) * (vals <= vals[inner])
+        theta = ref_pseudorange(off, -np.log(np.clip(vals, 1e-9, 1)), weight, 0)
+        np.testing.assert_allclose(got[b, j], [x + theta[0], y + theta[1]], atol=2e-3)
+
+
+def test_monotone_mask_resists_a_close_second_peak():
+    h = w = 32
+    gt = random_gt(4, 16, h, w, seed=3) * 0.6 + 6.0
+    ang = torch.rand(4, 16, generator=torch.Generator().manual_seed(1)) * 2 * np.pi
+    second = gt + 5.0 * torch.stack([ang.cos(), ang.sin()], -1)            # 2.5 sigma away
+    maps = torch.maximum(gaussian_maps(gt, h, w), gaussian_maps(second, h, w, amp=0.7))
+    err = {mask: (decode_heatmaps(maps, robust_iters=0, anchor_mask=mask)[0] - gt).norm(
+        dim=-1).mean() for mask in ('none', 'monotone')}
+    assert err['monotone'] < 0.5 * err['none'], err
+
+
 def test_disc_gather_matches_brute_force():
     """Disc values through the cached index table = direct indexing (0 off the map)."""
     h, w = 6, 9
@@ -267,6 +327,8 @@ def test_bad_arguments_raise_clear_errors():
         decode_heatmaps(torch.zeros(8, 8))
     with pytest.raises(ValueError, match='at least 2x2'):
         decode_heatmaps(torch.zeros(1, 1, 1, 8))
+    with pytest.raises(ValueError, match='anchor_mask must be one of'):
+        decode_heatmaps(torch.zeros(1, 1, 8, 8), anchor_mask='rays')
 
 
 @pytest.mark.parametrize('refine', ['pseudorange', 'gauss_newton'])

@@ -16,17 +16,17 @@ def deploy_cfg(name: str) -> str:
     return osp.join(DEPLOY_DIR, name)
 
 
-def export_decoder(codec, sample, path: str, fallback=None, dynamic_batch: bool = True) -> str:
+def export_decoder(codec, sample, path: str, dynamic_batch: bool = True, **overrides) -> str:
     """The codec's decoder alone as an opset-11 ONNX graph: heatmaps ``h`` -> keypoints ``k`` in
-    input px and scores ``s``; ``fallback`` overrides the codec's. A static batch (as the
-    shipped embedded exports) has no shape nodes."""
+    input px and scores ``s``; ``overrides`` replace decoder settings of the codec's (e.g.
+    ``fallback='seed'``). A static batch (as the shipped embedded exports) has no shape nodes."""
     import copy
 
     from popos.deploy.export import onnx_export_without_dynamo
     from popos.deploy.modules import decode_to_input_px
-    if fallback is not None:
+    if overrides:
         codec = copy.copy(codec)
-        codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
+        codec.decode_cfg = dict(codec.decode_cfg, **overrides)
 
     class Decoder(torch.nn.Module):
         def forward(self, heatmaps):

@@ -18,6 +18,15 @@ def test_measure_times_network_decoder_and_both_fallbacks():
     assert all(t > 0 for t in times.values())
 
 
+def test_decoder_overrides_keep_each_columns_fallback():
+    from in_graph_latency import MODEL_CFG, _modules
+    modules = _modules(MODEL_CFG, dict(anchor_mask='monotone', fallback='grid'))
+    for fallback in ('grid', 'seed'):
+        for name in (f'decoder alone, {fallback}', f'network + decoder, {fallback}'):
+            cfg = modules[name].codec.decode_cfg
+            assert cfg['anchor_mask'] == 'monotone' and cfg['fallback'] == fallback
+
+
 def test_one_face_timing_covers_both_protocols():
     from benchmark_decoders import time_one_face, timing_markdown
     res = time_one_face([4], [5], faces=2, input_size=32, sigma=1.0, seed=0, repeats=1)

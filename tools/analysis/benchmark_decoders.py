@@ -310,7 +310,8 @@ def main() -> None:
                         help='also time the exported decoder next to the reference network')
     parser.add_argument('--popos-option', nargs='+', default=[], metavar='KEY=VALUE',
                         help='POPoS decoder settings other than the defaults, as Python '
-                             'literals, e.g. robust_iters=0')
+                             "literals, e.g. robust_iters=0 (with --in-graph: for the "
+                             "exported decoders too, each column keeping its fallback)")
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
@@ -339,7 +340,7 @@ def main() -> None:
         table += timing_markdown(batched, one_face, args.sizes, args.batch, args.joints)
     if args.in_graph:
         from in_graph_latency import in_graph_markdown
-        table += in_graph_markdown(threads=args.threads)
+        table += in_graph_markdown(threads=args.threads, overrides=POPOS_OPTIONS)
     print(table)
     if args.out_md:
         with open(args.out_md, 'w', encoding='utf-8') as f:

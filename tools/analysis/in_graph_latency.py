@@ -13,7 +13,7 @@ import copy
 import os
 import os.path as osp
 import tempfile
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -36,14 +36,14 @@ class DecoderOnly(nn.Module):
         return decode_to_input_px(heatmaps, self.codec)
 
 
-def _modules(model_cfg: str) -> Dict[str, nn.Module]:
+def _modules(model_cfg: str, overrides: Optional[dict] = None) -> Dict[str, nn.Module]:
     from popos.deploy.export import build_torch_model
     from popos.deploy.modules import export_module
     pose_model = build_torch_model(model_cfg, None)
     modules = {'network': export_module(pose_model, False)}
     for fallback in ('grid', 'seed'):
         codec = copy.copy(pose_model.head.decoder)
-        codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback)
+        codec.decode_cfg = {**codec.decode_cfg, **(overrides or {}), 'fallback': fallback}
         decoded = export_module(pose_model, True)
         decoded.codec = codec
         modules[f'network + decoder, {fallback}'] = decoded
@@ -59,12 +59,13 @@ def _export_onnx(module: nn.Module, sample: Tensor, path: str) -> str:
 
 
 def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
-            backends=('onnxruntime', 'tflite')) -> Dict[str, Dict[str, float]]:
+            backends=('onnxruntime', 'tflite'),
+            overrides: Optional[dict] = None) -> Dict[str, Dict[str, float]]:
     """``{backend: {module name: median ms}}`` for the network alone, the network with the
     decoder in its graph and the decoder alone, each decoder with ``fallback='grid'`` and
-    ``'seed'``."""
+    ``'seed'``; ``overrides``: other decoder settings replacing the config's."""
     from popos.deploy.runners import OnnxRunner, TFLiteRunner, interleaved_ms
-    modules = _modules(model_cfg)
+    modules = _modules(model_cfg, overrides)
     codec = modules['decoder alone, grid'].codec
     w, h = codec.input_size
     rng = np.random.default_rng(0)
@@ -92,20 +93,22 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
     return out
 
 
-def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300,
-                      threads: int = 1) -> str:
-    """The in-graph latency table of each model as Markdown."""
+def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300, threads: int = 1,
+                      overrides: Optional[dict] = None) -> str:
+    """The in-graph latency table of each model as Markdown (``overrides``: decoder settings
+    replacing the configs', the fallback excepted)."""
     from mmengine.config import Config
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
              'interleaved runs, random weights): the exported network alone, with the decoder '
              'in its graph (in parentheses what the decoder adds, as a ratio to the network '
-             'alone) and the decoder as a graph of its own; * = the config\'s fallback\n',
+             'alone) and the decoder as a graph of its own; * = the config\'s fallback'
+             + (f'; decoder settings {overrides}' if overrides else '') + '\n',
              ('| model | backend | network ms | network + decoder, `grid`, ms | '
               "network + decoder, `seed`, ms | decoder alone, `grid`, ms | "
               "decoder alone, `seed`, ms |"),
              '|---|---|---|---|---|---|---|']
     for model_cfg in model_cfgs:
-        res = measure(model_cfg, runs, threads)
+        res = measure(model_cfg, runs, threads, overrides=overrides)
         own = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
         for backend, r in res.items():
             net = r['network']

@@ -22,13 +22,14 @@ from .block_seed import SeedTables, block_seed, build_seed_tables
 from .decode_stats import record_decode
 from .defaults import pseudorange_weight_power, resolution_defaults
 from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
-                          pseudorange_solve, table_rows)
+                          monotone_weights, pseudorange_solve, table_rows)
 from .small_linalg import solve_2x2
 
 DECODE_MODES = ('popos', 'keypos', 'lls')
 REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
 GRID_SEARCHES = ('coarse_to_fine', 'dense')
 FALLBACKS = ('grid', 'seed')
+ANCHOR_MASKS = ('none', 'monotone')
 
 
 def sanitize_heatmaps(heatmaps: Tensor, exportable: bool = False) -> Tensor:
@@ -186,6 +187,7 @@ class DecodePlan(NamedTuple):
     mode: str
     refine: str
     fallback: str
+    anchor_mask: str
     grid_method: str
     topk: int
     side: float
@@ -205,7 +207,8 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
                topk: Optional[int], grid_side: Optional[float], grid_spacing: Optional[float],
                grid_method: str, refine: str, refine_iters: int,
                anchor_radius: Optional[float], clip_floor: float,
-               weight_power: Optional[float], robust_iters: int, fallback: str) -> DecodePlan:
+               weight_power: Optional[float], robust_iters: int, fallback: str,
+               anchor_mask: str) -> DecodePlan:
     """Check the settings and resolve the per-resolution defaults for an H x W map.
 
     The settings are :func:`decode_heatmaps`'s (their defaults live there only).
@@ -218,6 +221,8 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
     if fallback not in FALLBACKS:
         raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
+    if anchor_mask not in ANCHOR_MASKS:
+        raise ValueError(f'anchor_mask must be one of {ANCHOR_MASKS}, got {anchor_mask!r}')
     if robust_iters < 0 or refine_iters < 0:
         raise ValueError('robust_iters and refine_iters must be >= 0')
     if height < 2 or width < 2:
@@ -234,7 +239,8 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     b_pos, b_width = max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2
     f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
     return DecodePlan(
-        int(height), int(width), mode, refine, fallback, grid_method, int(topk or d_topk), side,
+        int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
+        int(topk or d_topk), side,
         float(grid_spacing or d_spacing), float(sigma), float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
         build_seed_tables(height, width, sigma, device),
@@ -279,9 +285,10 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     tab = plan.tables
     disc = disc_values(maps, maxidx, tab, static)                                # (N, P)
     clipped = disc.clamp(plan.clip_floor, 1.0)
-    theta = pseudorange_solve(tab, clipped.log(),
-                              anchor_weights(clipped, plan.power, plan.clip_floor, static),
-                              plan.robust_iters, unrolled=static)
+    weights = anchor_weights(clipped, plan.power, plan.clip_floor, static)
+    if plan.anchor_mask == 'monotone':
+        weights = monotone_weights(weights, disc, tab)
+    theta = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, unrolled=static)
     excess = torch.mm((theta - plan.ok_shift).square_(), plan.ok_scale)          # (N, 2)
     kpts = peak + theta[:, :2]
     # NaN fails a comparison, so a failed solve is rejected too (`<`, not `<=`: ONNX opset
@@ -309,7 +316,7 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     refine: str = 'pseudorange', refine_iters: int = 3,
                     anchor_radius: Optional[float] = None,
                     clip_floor: float = 1e-9, weight_power: Optional[float] = None,
-                    robust_iters: int = 1, fallback: str = 'grid',
+                    robust_iters: int = 1, fallback: str = 'grid', anchor_mask: str = 'none',
                     static_graph: Optional[bool] = None) -> Tuple[Tensor, Tensor]:
     """Decode a batch of heatmaps (B, J, H, W) -> keypoints (B, J, 2) in heatmap px, scores (B, J).
 
@@ -337,6 +344,10 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
         fallback: where the pseudo-range solve is rejected, ``'grid'`` answers with the
             2x2 seed -> parallel grid -> Gauss-Newton, ``'seed'`` with the closed-form 2x2
             block solve alone (a much smaller exported graph; see docs/deployment.md).
+        anchor_mask: ``'monotone'`` drops from the pseudo-range solve every anchor brighter
+            than its neighbour one step nearer the argmax (it belongs to another peak or to
+            noise): three ops, which with ``robust_iters=0`` replace the Cauchy pass at about
+            its accuracy (docs/benchmarks.md); ``'none'`` (default) lets every anchor vote.
         static_graph: ``True`` computes every branch for every landmark and selects with
             ``where`` (one graph for ONNX/TFLite, unrolled solvers); ``False`` computes the
             fallback only where needed and counts it (:func:`decode_stats`); ``None``
@@ -357,7 +368,7 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                 ('refine', refine), ('refine_iters', refine_iters),
                 ('anchor_radius', anchor_radius), ('clip_floor', clip_floor),
                 ('weight_power', weight_power), ('robust_iters', robust_iters),
-                ('fallback', fallback))
+                ('fallback', fallback), ('anchor_mask', anchor_mask))
     # Built once per settings and shape; while exporting, built afresh: a tensor created
     # under an exporter's fake-tensor mode must not leak into later eager calls.
     plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \

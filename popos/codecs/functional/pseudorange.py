@@ -28,6 +28,7 @@ class DiscTables(NamedTuple):
     design: Tensor           # (4, P) constant part of each anchor's design row, transposed
     neg_target: Tensor       # (P,) -|offset|^2, minus the right-hand side of each equation
     eps: Tensor              # (1,) floor of a squared residual in the Cauchy weights
+    inward: Tensor           # (P, P) column k picks anchor k's neighbour one step nearer the argmax
     pixel: Tensor            # (H*W, 2) map coordinates (x, y) of every pixel, row-major
     lower: Tensor            # (2,) lowest decodable position (-1, -1)
     upper: Tensor            # (2,) highest decodable position (W, H)
@@ -41,6 +42,21 @@ def disc_offsets(radius: float, height: int, width: int) -> List[Tuple[int, int]
             if dx * dx + dy * dy <= radius * radius]
 
 
+def inward_neighbours(offsets: List[Tuple[int, int]]) -> List[int]:
+    """Index of each offset's neighbour one pixel step nearer the origin along its ray.
+
+    The step is the offset scaled to length ``|o| - 1`` and rounded; the origin is its own
+    neighbour. Every neighbour is in the list (a disc contains the nearer points of its rays).
+    """
+    where = {o: i for i, o in enumerate(offsets)}
+    out = []
+    for dx, dy in offsets:
+        r = math.hypot(dx, dy)
+        s = max(r - 1.0, 0.0) / r if r else 0.0
+        out.append(where[(int(round(dx * s)), int(round(dy * s)))])
+    return out
+
+
 def build_disc_tables(radius: float, height: int, width: int,
                       device: Optional[torch.device] = None) -> DiscTables:
     """Build the constants of :class:`DiscTables` (float32) for one map shape.
@@ -48,7 +64,8 @@ def build_disc_tables(radius: float, height: int, width: int,
     Computed in numpy and handed over as finished constants, so an exported graph holds
     the tables, not the ops that build them.
     """
-    off = np.array(disc_offsets(radius, height, width), dtype=np.float64)       # (P, 2)
+    offsets = disc_offsets(radius, height, width)
+    off = np.array(offsets, dtype=np.float64)                                    # (P, 2)
     p = off.shape[0]
     # Design row of anchor k with l_k = ln h_k: c_k - l_k e, c_k = (2dx, 2dy, 0, 1),
     # e = (0, 0, 1, 0), since |o_k - q|^2 = theta_2 u_k + gamma with u_k = -l_k.
@@ -79,7 +96,7 @@ def build_disc_tables(radius: float, height: int, width: int,
     return DiscTables(
         offsets=f32(off), index=torch.tensor(index.astype(np.int64), device=device),
         inside=f32(inside), moments=f32(moments), design=f32(c.T), neg_target=f32(-t),
-        eps=f32([1e-12]),
+        eps=f32([1e-12]), inward=f32(np.eye(p)[:, inward_neighbours(offsets)]),
         pixel=f32(pixel), lower=f32([-1.0, -1.0]), upper=f32([width, height]),
         centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
 
@@ -130,6 +147,18 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     if exportable:
         return torch.where(w > cut, w, torch.zeros_like(w))
     return torch.threshold(w, cut, 0.0)
+
+
+def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables) -> Tensor:
+    """Zero the weight of every anchor brighter than its neighbour one step nearer the argmax.
+
+    A single Gaussian falls off monotonically along every ray from its peak; an anchor that
+    rises again belongs to another peak (or to noise), so it does not vote. ``values``:
+    (N, P) disc values (finite); the neighbours' values are one matmul with the 0/1 table (one
+    graph node in ONNX and TFLite, exact in float32); ``>`` rather than ``<=``, which ONNX
+    opset 11 spells as two nodes.
+    """
+    return torch.where(values > torch.mm(values, tables.inward), 0.0, weights)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
