@@ -17,8 +17,8 @@ Usage::
 
 Parameters are the POPoS codec's decoder settings (``popos.codecs.POPoSHeatmap``): topk,
 anchor_radius, refine, refine_iters, robust_iters, weight_power, clip_floor, grid_side,
-grid_spacing, grid_method, decode_mode, fallback (sigma stays the codec's: it is the trained
-width).
+grid_spacing, grid_method, decode_mode, fallback, anchor_mask (sigma stays the codec's: it is
+the trained width).
 """
 import argparse
 import itertools
@@ -36,7 +36,8 @@ from popos.codecs import POPoSHeatmap
 from popos.utils.launch import apply_common_args
 
 TUNABLE = ('topk', 'anchor_radius', 'refine', 'refine_iters', 'robust_iters', 'weight_power',
-           'clip_floor', 'grid_side', 'grid_spacing', 'grid_method', 'decode_mode', 'fallback')
+           'clip_floor', 'grid_side', 'grid_spacing', 'grid_method', 'decode_mode', 'fallback',
+           'anchor_mask')
 
 
 def parse_value(text: str) -> Any:
