@@ -1,0 +1,96 @@
+"""Decoder settings resolved once per map shape: checked, defaulted, with their tables.
+
+A one-face decode must not rebuild constants per call: :func:`build_plan` turns the settings
+of :func:`popos.codecs.functional.decode_heatmaps` and a map shape into a :class:`DecodePlan`
+(defaults per resolution, the disc and seed tables, plausibility bounds), cached per settings
+and shape in eager mode.
+"""
+from functools import lru_cache
+from typing import NamedTuple, Optional
+
+import torch
+from torch import Tensor
+
+from .block_seed import SeedTables, build_seed_tables
+from .defaults import pseudorange_weight_power, resolution_defaults
+from .pseudorange import DiscTables, build_disc_tables
+
+DECODE_MODES = ('popos', 'keypos', 'lls')
+REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
+GRID_SEARCHES = ('coarse_to_fine', 'dense')
+FALLBACKS = ('grid', 'seed')
+ANCHOR_MASKS = ('none', 'monotone')
+
+
+class DecodePlan(NamedTuple):
+    """Everything about one decode that depends on the settings and the map shape only."""
+
+    height: int
+    width: int
+    mode: str
+    refine: str
+    fallback: str
+    anchor_mask: str
+    grid_method: str
+    topk: int
+    side: float
+    spacing: float
+    sigma: float
+    clip_floor: float
+    power: float
+    robust_iters: int
+    refine_iters: int
+    tables: DiscTables
+    seed: SeedTables
+    ok_shift: Tensor         # (4,) theta minus this, squared, times this (4, 2) matrix gives
+    ok_scale: Tensor         # (|q|^2, (theta_2 - mid)^2) over their bounds: plausible if < 1
+
+
+def build_plan(height: int, width: int, device: torch.device, *, sigma: float, mode: str,
+               topk: Optional[int], grid_side: Optional[float], grid_spacing: Optional[float],
+               grid_method: str, refine: str, refine_iters: int,
+               anchor_radius: Optional[float], clip_floor: float,
+               weight_power: Optional[float], robust_iters: int, fallback: str,
+               anchor_mask: str) -> DecodePlan:
+    """Check the settings and resolve the per-resolution defaults for an H x W map.
+
+    The settings are :func:`decode_heatmaps`'s (their defaults live there only).
+    """
+    if mode not in DECODE_MODES:
+        raise ValueError(f'decode mode must be one of {DECODE_MODES}, got {mode!r}')
+    if refine not in REFINE_MODES:
+        raise ValueError(f'refine must be one of {REFINE_MODES}, got {refine!r}')
+    if grid_method not in GRID_SEARCHES:
+        raise ValueError(f'grid_method must be one of {GRID_SEARCHES}, got {grid_method!r}')
+    if fallback not in FALLBACKS:
+        raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
+    if anchor_mask not in ANCHOR_MASKS:
+        raise ValueError(f'anchor_mask must be one of {ANCHOR_MASKS}, got {anchor_mask!r}')
+    if robust_iters < 0 or refine_iters < 0:
+        raise ValueError('robust_iters and refine_iters must be >= 0')
+    if height < 2 or width < 2:
+        raise ValueError(f'heatmaps must be at least 2x2, got {height}x{width}')
+    d_topk, d_side, d_spacing = resolution_defaults(height, width, mode)
+    power = float(weight_power if weight_power is not None else
+                  pseudorange_weight_power(height, width))
+    side = float(grid_side or d_side)
+    radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
+    tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
+    # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
+    # within max(1.5, side / 2) of the argmax, as one scaled squared-distance test.
+    lo, hi = 0.2 * 2 * sigma * sigma, 5.0 * 2 * sigma * sigma
+    b_pos, b_width = max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2
+    f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
+    return DecodePlan(
+        int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
+        int(topk or d_topk), side,
+        float(grid_spacing or d_spacing), float(sigma), float(clip_floor), power,
+        int(robust_iters), int(refine_iters), tables,
+        build_seed_tables(height, width, sigma, device),
+        ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
+        ok_scale=f32([[1 / b_pos, 0.0], [1 / b_pos, 0.0], [0.0, 1 / b_width], [0.0, 0.0]]))
+
+
+@lru_cache(maxsize=64)
+def _cached_plan(height: int, width: int, device: str, settings: tuple) -> DecodePlan:
+    return build_plan(height, width, torch.device(device), **dict(settings))
