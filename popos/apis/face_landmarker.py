@@ -69,6 +69,9 @@ class FaceLandmarker:
         layout: convert the landmarks to another markup (``'68'``, ``'51'``, ``'5'``: eye
             centres, nose tip, mouth corners).
         flip_test: average with the mirrored crop (2x the network cost, a little more accurate).
+        decoder: POPoS decoder settings replacing the model config's, e.g.
+            ``dict(anchor_mask='monotone', robust_iters=0)`` (``backend='torch'``: an exported
+            graph holds its decoder).
 
     Calling it returns one dict per face, largest face first: ``bbox`` (4,) xyxy,
     ``bbox_score``, ``keypoints`` (K, 2) image px, ``keypoint_scores`` (K,).
@@ -77,12 +80,16 @@ class FaceLandmarker:
     def __init__(self, model: str = 'default', weights: Optional[str] = None,
                  detector: Union[str, Sequence[str], FaceDetector] = 'dlib',
                  device: str = 'cpu', backend: str = 'torch', layout: Optional[str] = None,
-                 flip_test: bool = False) -> None:
+                 flip_test: bool = False, decoder: Optional[Dict[str, object]] = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
         if flip_test and backend != 'torch':
             # an exported graph holds one forward pass; averaging a mirrored pass is not in it
             raise ValueError(f"flip_test=True needs backend='torch' (got {backend!r})")
+        if decoder and backend != 'torch':
+            raise ValueError(f"decoder settings need backend='torch' (got {backend!r}): an "
+                             'exported graph holds its decoder; export with the settings on '
+                             "the config's codec (model.head.decoder)")
         config, checkpoint, self.model_info = resolve_model(
             model, weights if backend == 'torch' else None, need_checkpoint=backend == 'torch')
         if backend != 'torch' and weights is None and self.model_info:
@@ -98,6 +105,8 @@ class FaceLandmarker:
             from mmpose.apis import init_model
             self.model = init_model(config, checkpoint, device=device)
             self.model.test_cfg['flip_test'] = bool(flip_test)
+            if decoder:
+                self._set_decoder(dict(decoder))
             from mmengine.dataset import Compose
             from mmengine.registry import init_default_scope
             init_default_scope(self.model.cfg.get('default_scope', 'mmpose'))
@@ -116,6 +125,22 @@ class FaceLandmarker:
         self.layout = layout
         if layout is not None:  # fail here, not on the first image
             layout_matrix(self.num_keypoints, layout)
+
+    def _set_decoder(self, settings: Dict[str, object]) -> None:
+        """Rebuild the head's POPoS codec with ``settings`` over the config's (checked there)."""
+        from mmpose.registry import KEYPOINT_CODECS
+
+        from ..codecs import DECODER_SETTINGS, POPoSHeatmap
+        cfg = dict(self.model.cfg.model.head.decoder)
+        if cfg.get('type') not in ('POPoSHeatmap', POPoSHeatmap):
+            raise ValueError(f'decoder settings need a POPoSHeatmap codec, the model has '
+                             f'{cfg.get("type")!r}')
+        unknown = sorted(set(settings) - set(DECODER_SETTINGS))
+        if unknown:
+            raise ValueError(f'unknown decoder settings {unknown}; settable: '
+                             f'{", ".join(DECODER_SETTINGS)} (sizes and sigma belong to the '
+                             'trained model)')
+        self.model.head.decoder = KEYPOINT_CODECS.build(dict(cfg, **settings))
 
     def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """BGR image -> (detector boxes, scores, landmark-model boxes), largest face first."""

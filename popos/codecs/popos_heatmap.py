@@ -1,4 +1,5 @@
 """POPoS heatmap codec: unbiased Gaussian targets, multilateration decoding."""
+import inspect
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -147,3 +148,9 @@ class POPoSHeatmap(BaseKeypointCodec):
             raise ValueError(f'heatmaps must be (K, H, W), got shape {tuple(heatmaps.shape)}')
         keypoints, scores = self.batch_decode_tensor(heatmaps[None])
         return keypoints.numpy(), scores.numpy()
+
+
+# The codec's arguments that only change how heatmaps are decoded (not the targets nor the
+# trained Gaussian width): what may be set on a trained model's codec.
+DECODER_SETTINGS = tuple(name for name in inspect.signature(POPoSHeatmap).parameters
+                         if name not in ('input_size', 'heatmap_size', 'sigma'))

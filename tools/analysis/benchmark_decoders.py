@@ -17,7 +17,6 @@ decoder's latency next to the network it is attached to (ONNX Runtime and TFLite
 """
 import argparse
 import ast
-import inspect
 import statistics
 import time
 from typing import Dict, List, Tuple
@@ -27,7 +26,7 @@ import numpy as np
 import torch
 from mmpose.codecs import MSRAHeatmap, UDPHeatmap
 
-from popos.codecs import POPoSHeatmap
+from popos.codecs import DECODER_SETTINGS, POPoSHeatmap
 from popos.codecs.functional import decode_stats, reset_decode_stats
 
 METHODS = ('argmax', 'DARK', 'UDP', 'KeyPosS', 'POPoS')
@@ -315,8 +314,7 @@ def main() -> None:
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
-    settings = set(inspect.signature(POPoSHeatmap).parameters) - {
-        'input_size', 'heatmap_size', 'sigma', 'decode_mode'}
+    settings = set(DECODER_SETTINGS) - {'decode_mode'}   # the POPoS column decodes 'popos'
     for option in args.popos_option:
         key, sep, value = option.partition('=')
         if not sep or key not in settings:
