@@ -4,6 +4,7 @@
     python tools/run_model.py images.txt out/ --layout 51 --draw
     python tools/run_model.py images.txt out/ --shipped tiny --backend tflite  # int8, embedded
     python tools/run_model.py images.txt out/ --model-cfg CFG --checkpoint CKPT.pth
+    python tools/run_model.py images.txt out/ --decoder anchor_mask=monotone robust_iters=0
     python tools/run_model.py images.txt out/ --model-cfg CFG --backend tflite \\
         --model W/end2end.tflite
 
@@ -19,6 +20,8 @@ import json
 import os
 import os.path as osp
 import sys
+
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -46,6 +49,9 @@ def parse_args(argv=None):
     parser.add_argument('--whole-image', action='store_true',
                         help='treat each image as one face crop (no detection)')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='POPoS decoder settings over the config\'s (--backend torch), e.g. '
+                             'anchor_mask=monotone robust_iters=0')
     return parser.parse_args(argv)
 
 
@@ -69,7 +75,8 @@ def build(args):
         detector = None
     weights = args.checkpoint if args.backend == 'torch' else args.model
     return FaceLandmarker(args.model_cfg or args.shipped, weights=weights, detector=detector,
-                          device=args.device, backend=args.backend, layout=args.layout)
+                          device=args.device, backend=args.backend, layout=args.layout,
+                          decoder=args.decoder)
 
 
 def main(argv=None) -> int:

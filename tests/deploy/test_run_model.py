@@ -103,3 +103,11 @@ def test_missing_detector_or_checkpoint_is_a_clear_error(image_list, tmp_path, c
     code, _ = _run([image_list, tmp_path / 'x', '--model-cfg', MODEL_CFG, '--backend',
                     'torch'], capsys)
     assert 'needs --checkpoint' in str(code)
+
+
+def test_decoder_settings_reach_the_landmarker(tmp_path):
+    tool = runpy.run_path(TOOL, run_name='run_model')
+    args = tool['parse_args'](['list.txt', str(tmp_path), '--shipped', 'tiny', '--whole-image',
+                               '--decoder', 'anchor_mask=monotone', 'robust_iters=0'])
+    cfg = tool['build'](args).model.head.decoder.decode_cfg
+    assert cfg['anchor_mask'] == 'monotone' and cfg['robust_iters'] == 0
