@@ -70,6 +70,8 @@ def build(args):
         sys.exit(f'--backend {args.backend} with --model-cfg needs --model FILE')
     if bool(args.det_config) != bool(args.det_checkpoint):
         sys.exit('--det-config and --det-checkpoint go together')
+    if args.decoder and args.backend != 'torch':
+        sys.exit('--decoder needs --backend torch: an exported graph holds its decoder')
     detector = (args.det_config, args.det_checkpoint) if args.det_config else args.detector
     if args.boxes or args.whole_image:
         detector = None

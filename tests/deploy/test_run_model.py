@@ -111,3 +111,6 @@ def test_decoder_settings_reach_the_landmarker(tmp_path):
                                '--decoder', 'anchor_mask=monotone', 'robust_iters=0'])
     cfg = tool['build'](args).model.head.decoder.decode_cfg
     assert cfg['anchor_mask'] == 'monotone' and cfg['robust_iters'] == 0
+    args.backend = 'tflite'
+    with pytest.raises(SystemExit, match='--decoder needs --backend torch'):
+        tool['build'](args)
