@@ -12,6 +12,8 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -27,6 +29,9 @@ def parse_args():
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
     parser.add_argument('--layout', choices=['68', '51', '5'], help='convert the landmarks')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='POPoS decoder settings over the model\'s, e.g. '
+                             'anchor_mask=monotone robust_iters=0')
     parser.add_argument('--flip-test', action='store_true')
     return parser.parse_args()
 
@@ -53,7 +58,8 @@ def main() -> int:
     else:
         sys.exit(f'no such image or directory: {args.input}')
     lm = FaceLandmarker(args.model, weights=args.weights, detector=args.detector,
-                        device=args.device, layout=args.layout, flip_test=args.flip_test)
+                        device=args.device, layout=args.layout, flip_test=args.flip_test,
+                        decoder=args.decoder)
     os.makedirs(args.out_dir, exist_ok=True)
     done = 0
     for path in paths:

@@ -4,6 +4,7 @@
     python demo/video_demo.py 0 --out cam.mp4 --max-frames 300       # camera index 0
     python demo/video_demo.py clip.mp4 --out out.mp4 --min-cutoff 0.5 --beta 0.02
     python demo/video_demo.py clip.mp4 --out out.mp4 --no-smooth
+    python demo/video_demo.py 0 --out cam.mp4 --decoder anchor_mask=monotone robust_iters=0
 
 Faces keep their id across frames while their boxes overlap (IoU >= --iou-thr); each id has
 its own One-Euro filter over its landmarks. ``out.json`` holds one entry per frame.
@@ -12,6 +13,8 @@ import argparse
 import json
 import os.path as osp
 import sys
+
+from mmengine.config import DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -25,6 +28,9 @@ def parse_args(argv=None):
     parser.add_argument('--weights')
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='POPoS decoder settings over the model\'s, e.g. '
+                             'anchor_mask=monotone robust_iters=0')
     parser.add_argument('--max-frames', type=int, help='stop after this many frames')
     parser.add_argument('--no-smooth', action='store_true', help='raw landmarks')
     parser.add_argument('--min-cutoff', type=float, default=1.0, help='One-Euro min cut-off, Hz')
@@ -53,7 +59,7 @@ def run(args) -> int:
     if args.max_frames:
         total = min(total or args.max_frames, args.max_frames)
     lm = FaceLandmarker(args.model, weights=args.weights, detector=args.detector,
-                        device=args.device)
+                        device=args.device, decoder=args.decoder)
     smoothing = None if args.no_smooth else dict(
         min_cutoff=args.min_cutoff, beta=args.beta, d_cutoff=args.d_cutoff)
     tracker = FaceTracker(iou_thr=args.iou_thr, smoothing=smoothing)
