@@ -12,9 +12,9 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from popos.utils.launch import add_decoder_argument  # noqa: E402
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -29,9 +29,7 @@ def parse_args():
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
     parser.add_argument('--layout', choices=['68', '51', '5'], help='convert the landmarks')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                        help='POPoS decoder settings over the model\'s, e.g. '
-                             'anchor_mask=monotone robust_iters=0')
+    add_decoder_argument(parser)
     parser.add_argument('--flip-test', action='store_true')
     return parser.parse_args()
 

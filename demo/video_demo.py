@@ -14,9 +14,9 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from popos.utils.launch import add_decoder_argument  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -28,9 +28,7 @@ def parse_args(argv=None):
     parser.add_argument('--weights')
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                        help='POPoS decoder settings over the model\'s, e.g. '
-                             'anchor_mask=monotone robust_iters=0')
+    add_decoder_argument(parser)
     parser.add_argument('--max-frames', type=int, help='stop after this many frames')
     parser.add_argument('--no-smooth', action='store_true', help='raw landmarks')
     parser.add_argument('--min-cutoff', type=float, default=1.0, help='One-Euro min cut-off, Hz')

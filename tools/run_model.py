@@ -21,9 +21,9 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from popos.utils.launch import add_decoder_argument  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -49,9 +49,7 @@ def parse_args(argv=None):
     parser.add_argument('--whole-image', action='store_true',
                         help='treat each image as one face crop (no detection)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--decoder', nargs='+', action=DictAction, metavar='KEY=VALUE',
-                        help='POPoS decoder settings over the config\'s (--backend torch), e.g. '
-                             'anchor_mask=monotone robust_iters=0')
+    add_decoder_argument(parser, note=' (--backend torch)')
     return parser.parse_args(argv)
 
 

@@ -130,16 +130,12 @@ class FaceLandmarker:
         """Rebuild the head's POPoS codec with ``settings`` over the config's (checked there)."""
         from mmpose.registry import KEYPOINT_CODECS
 
-        from ..codecs import DECODER_SETTINGS, POPoSHeatmap
+        from ..codecs import POPoSHeatmap, check_decoder_settings
         cfg = dict(self.model.cfg.model.head.decoder)
         if cfg.get('type') not in ('POPoSHeatmap', POPoSHeatmap):
             raise ValueError(f'decoder settings need a POPoSHeatmap codec, the model has '
                              f'{cfg.get("type")!r}')
-        unknown = sorted(set(settings) - set(DECODER_SETTINGS))
-        if unknown:
-            raise ValueError(f'unknown decoder settings {unknown}; settable: '
-                             f'{", ".join(DECODER_SETTINGS)} (sizes and sigma belong to the '
-                             'trained model)')
+        check_decoder_settings(settings)
         self.model.head.decoder = KEYPOINT_CODECS.build(dict(cfg, **settings))
 
     def detect(self, img: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:

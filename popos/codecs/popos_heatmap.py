@@ -154,3 +154,12 @@ class POPoSHeatmap(BaseKeypointCodec):
 # trained Gaussian width): what may be set on a trained model's codec.
 DECODER_SETTINGS = tuple(name for name in inspect.signature(POPoSHeatmap).parameters
                          if name not in ('input_size', 'heatmap_size', 'sigma'))
+
+
+def check_decoder_settings(settings: dict) -> None:
+    """Raise a ValueError naming every key of ``settings`` that is not in DECODER_SETTINGS."""
+    unknown = sorted(set(settings) - set(DECODER_SETTINGS))
+    if unknown:
+        raise ValueError(f'unknown decoder settings {unknown}; settable: '
+                         f'{", ".join(DECODER_SETTINGS)} (sizes and sigma belong to the '
+                         'trained model)')

@@ -1,8 +1,9 @@
-"""What popos' tools/train.py and tools/test.py add to mmpose's: resolution switch, CPU dist."""
+"""What popos' tools add to mmpose's: resolution switch, CPU dist, decoder settings."""
+import argparse
 from typing import Optional
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from .resolution import set_heatmap_size
@@ -36,3 +37,13 @@ def apply_common_args(cfg: Config, cfg_options: Optional[dict],
         print_log('no CUDA device: distributed backend switched from nccl to gloo',
                   logger='current')
     return cfg
+
+
+def add_decoder_argument(parser: argparse.ArgumentParser, flag: str = '--decoder',
+                         note: str = '') -> None:
+    """Add ``flag KEY=VALUE ...``: POPoS decoder settings (``popos.codecs.DECODER_SETTINGS``)
+    parsed by mmengine's DictAction, as ``--cfg-options`` are (numbers, None and bools typed,
+    quotes stripped)."""
+    parser.add_argument(flag, nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='POPoS decoder settings over the model\'s, e.g. '
+                             'anchor_mask=monotone robust_iters=0' + note)

@@ -13,10 +13,9 @@ decoder's latency next to the network it is attached to (ONNX Runtime and TFLite
         --out-png docs/images/benchmark_decoders.png --in-graph
     python tools/analysis/benchmark_decoders.py --conditions tuning --skip-timing
     python tools/analysis/benchmark_decoders.py --conditions tuning realistic \
-        --popos-option robust_iters=0
+        --popos-option robust_iters=0 anchor_mask=monotone
 """
 import argparse
-import ast
 import statistics
 import time
 from typing import Dict, List, Tuple
@@ -26,8 +25,9 @@ import numpy as np
 import torch
 from mmpose.codecs import MSRAHeatmap, UDPHeatmap
 
-from popos.codecs import DECODER_SETTINGS, POPoSHeatmap
+from popos.codecs import POPoSHeatmap, check_decoder_settings
 from popos.codecs.functional import decode_stats, reset_decode_stats
+from popos.utils.launch import add_decoder_argument
 
 METHODS = ('argmax', 'DARK', 'UDP', 'KeyPosS', 'POPoS')
 CONDITIONS = {
@@ -307,24 +307,18 @@ def main() -> None:
     parser.add_argument('--skip-timing', action='store_true', help='accuracy tables only')
     parser.add_argument('--in-graph', action='store_true',
                         help='also time the exported decoder next to the reference network')
-    parser.add_argument('--popos-option', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='POPoS decoder settings other than the defaults, as Python '
-                             "literals, e.g. robust_iters=0 (with --in-graph: for the "
-                             "exported decoders too, each column keeping its fallback)")
+    add_decoder_argument(parser, '--popos-option', note=' (the POPoS column; with --in-graph '
+                         'the exported decoders too, each column keeping its fallback)')
     parser.add_argument('--out-md', help='write the tables as Markdown')
     parser.add_argument('--out-png', help='write error vs heatmap size as PNG')
     args = parser.parse_args()
-    settings = set(DECODER_SETTINGS) - {'decode_mode'}   # the POPoS column decodes 'popos'
-    for option in args.popos_option:
-        key, sep, value = option.partition('=')
-        if not sep or key not in settings:
-            parser.error(f'--popos-option takes KEY=VALUE with KEY one of {sorted(settings)}, '
-                         f'got {option!r}')
-        try:
-            POPOS_OPTIONS[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            parser.error(f'--popos-option {key}: {value!r} is not a Python literal '
-                         "(quote strings: fallback=\"'seed'\")")
+    POPOS_OPTIONS.update(args.popos_option or {})
+    if 'decode_mode' in POPOS_OPTIONS:
+        parser.error("--popos-option: the POPoS column decodes with decode_mode='popos'")
+    try:
+        check_decoder_settings(POPOS_OPTIONS)
+    except ValueError as err:
+        parser.error(f'--popos-option: {err}')
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     acc = accuracy(args.sizes, args.conditions, args.seeds, args.batch, args.joints,
