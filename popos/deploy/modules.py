@@ -22,6 +22,18 @@ def decode_to_input_px(heatmaps: Tensor, codec: POPoSHeatmap) -> Tuple[Tensor, T
     return keypoints * scale, scores
 
 
+class DecoderModel(nn.Module):
+    """Heatmaps (B,K,h,w) -> keypoints (B,K,2) in input-crop px and scores (B,K): the codec's
+    decoder as a graph of its own."""
+
+    def __init__(self, codec: POPoSHeatmap) -> None:
+        super().__init__()
+        self.codec = codec
+
+    def forward(self, heatmaps: Tensor) -> Tuple[Tensor, Tensor]:
+        return decode_to_input_px(heatmaps, self.codec)
+
+
 class HeatmapModel(nn.Module):
     """Normalised image (B,3,H,W) -> heatmaps (B,K,h,w): what mmdeploy's End2EndModel consumes."""
 

@@ -23,18 +23,13 @@ def export_decoder(codec, sample, path: str, dynamic_batch: bool = True, **overr
     import copy
 
     from popos.deploy.export import onnx_export_without_dynamo
-    from popos.deploy.modules import decode_to_input_px
+    from popos.deploy.modules import DecoderModel
     if overrides:
         codec = copy.copy(codec)
         codec.decode_cfg = dict(codec.decode_cfg, **overrides)
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
     with onnx_export_without_dynamo():
-        torch.onnx.export(Decoder(), (torch.as_tensor(sample), ), path, opset_version=11,
-                          input_names=['h'], output_names=['k', 's'],
+        torch.onnx.export(DecoderModel(codec).eval(), (torch.as_tensor(sample), ), path,
+                          opset_version=11, input_names=['h'], output_names=['k', 's'],
                           dynamic_axes={'h': {0: 'b'}} if dynamic_batch else None)
     return path
 

@@ -106,7 +106,7 @@ def test_decoder_with_monotone_mask_matches_codec(pose_model, tmp_path):
     """The monotone anchor mask (a matmul, a compare and a select) converts and equals eager."""
     import copy
 
-    from popos.deploy.modules import decode_to_input_px
+    from popos.deploy.modules import DecoderModel
     from popos.deploy.runners import TFLiteRunner
     from popos.deploy.tflite import convert_float
     codec = copy.copy(pose_model.head.decoder)
@@ -116,12 +116,7 @@ def test_decoder_with_monotone_mask_matches_codec(pose_model, tmp_path):
     truth = rng.uniform(8, 56, (1, 98, 2)).astype(np.float32)
     maps = 0.9 * codec.encode(truth)['heatmaps'][None] + rng.normal(0, 0.03, (1, 98, 8, 8))
     maps = maps.astype(np.float32)
-
-    class Decoder(torch.nn.Module):
-        def forward(self, heatmaps):
-            return decode_to_input_px(heatmaps, codec)
-
-    path = convert_float(Decoder(), torch.from_numpy(maps), str(tmp_path / 'dec.tflite'))
+    path = convert_float(DecoderModel(codec), torch.from_numpy(maps), str(tmp_path / 'dec.tflite'))
     kpts, scores = TFLiteRunner(path)(maps)
     ref_k, ref_s = codec.batch_decode_tensor(torch.from_numpy(maps))
     np.testing.assert_allclose(kpts, ref_k.numpy(), atol=1e-3)

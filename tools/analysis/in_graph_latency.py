@@ -24,21 +24,9 @@ MODEL_CFG = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wf
 TINY_CFG = osp.join(REPO, 'popos/weights/mobilenetv2_popos-pl-mtfl_300w-64x64-hm8.py')
 
 
-class DecoderOnly(nn.Module):
-    """Heatmaps (1,K,h,w) -> keypoints in input px and scores: the decoder as its own graph."""
-
-    def __init__(self, codec) -> None:
-        super().__init__()
-        self.codec = codec
-
-    def forward(self, heatmaps: Tensor):
-        from popos.deploy.modules import decode_to_input_px
-        return decode_to_input_px(heatmaps, self.codec)
-
-
 def _modules(model_cfg: str, overrides: Optional[dict] = None) -> Dict[str, nn.Module]:
     from popos.deploy.export import build_torch_model
-    from popos.deploy.modules import export_module
+    from popos.deploy.modules import DecoderModel, export_module
     pose_model = build_torch_model(model_cfg, None)
     modules = {'network': export_module(pose_model, False)}
     for fallback in ('grid', 'seed'):
@@ -47,7 +35,7 @@ def _modules(model_cfg: str, overrides: Optional[dict] = None) -> Dict[str, nn.M
         decoded = export_module(pose_model, True)
         decoded.codec = codec
         modules[f'network + decoder, {fallback}'] = decoded
-        modules[f'decoder alone, {fallback}'] = DecoderOnly(codec).eval()
+        modules[f'decoder alone, {fallback}'] = DecoderModel(codec).eval()
     return modules
 
 
