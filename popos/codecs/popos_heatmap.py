@@ -142,11 +142,15 @@ class POPoSHeatmap(BaseKeypointCodec):
 
     def decode(self, encoded: Union[np.ndarray, Tensor]) -> Tuple[np.ndarray, np.ndarray]:
         """Heatmaps (K, H, W) -> keypoints (1, K, 2) in input px, scores (1, K), numpy."""
-        heatmaps = torch.from_numpy(np.ascontiguousarray(encoded, dtype=np.float32)) \
-            if not isinstance(encoded, Tensor) else encoded.detach().float().cpu()
-        if heatmaps.dim() != 3:
-            raise ValueError(f'heatmaps must be (K, H, W), got shape {tuple(heatmaps.shape)}')
-        keypoints, scores = self.batch_decode_tensor(heatmaps[None])
+        tensor = isinstance(encoded, Tensor)
+        if not tensor:
+            encoded = np.asarray(encoded, dtype=np.float32)
+        if encoded.ndim != 3:
+            raise ValueError(f'heatmaps must be (K, H, W), got shape {tuple(encoded.shape)}')
+        # the batch axis added on the numpy side: a view there, one tensor op less per call
+        heatmaps = encoded[None].detach().float().cpu() if tensor else \
+            torch.from_numpy(np.ascontiguousarray(encoded[None]))
+        keypoints, scores = self.batch_decode_tensor(heatmaps)
         return keypoints.numpy(), scores.numpy()
 
 

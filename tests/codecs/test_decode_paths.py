@@ -110,6 +110,25 @@ def test_tracing_records_the_static_graph():
     assert (traced(peakless) - eager).abs().max() < 1e-3
 
 
+def test_exporting_is_seen_under_every_tracer(tmp_path):
+    """The static graph is chosen under torch.jit.trace, both ONNX exporters' tracers
+    (the TorchScript exporter's is torch.jit's) and torch.export; never in eager calls."""
+    from popos.codecs.functional import exporting
+    seen = []
+
+    class Probe(torch.nn.Module):
+        def forward(self, x):
+            seen.append(exporting())
+            return x + 1
+
+    x = torch.zeros(2)
+    Probe()(x)
+    torch.jit.trace(Probe(), x, check_trace=False)
+    torch.onnx.export(Probe(), (x,), str(tmp_path / 'probe.onnx'), dynamo=False)
+    torch.export.export(Probe(), (x,))
+    assert seen == [False, True, True, True]
+
+
 def test_plan_is_built_once_per_settings_and_shape():
     """A one-face call reuses the resolved settings and tables (no per-call table build)."""
     from popos.codecs.functional.popos_decode import _cached_plan
@@ -125,13 +144,15 @@ def test_plan_is_built_once_per_settings_and_shape():
 
 @pytest.mark.parametrize('power', [2.0, 4.0, 3.0])
 def test_anchor_weights_cut_at_the_floor_in_both_spellings(power):
-    """h ** p, exactly 0 at the clip floor; the exportable `where` equals the eager threshold."""
+    """h ** p, exactly 0 at the clip floor in both spellings; above ~1e-5 the exportable
+    subtraction gives the eager threshold's float32 numbers exactly."""
     from popos.codecs.functional import anchor_weights
-    vals = torch.tensor([1e-9, 2e-9, 1e-3, 0.5, 1.0])
+    vals = torch.tensor([1e-9, 2e-9, 1e-5, 1e-3, 0.5, 1.0])
     eager = anchor_weights(vals, power, 1e-9)
-    torch.testing.assert_close(eager, anchor_weights(vals, power, 1e-9, exportable=True))
-    assert eager[0] == 0
+    export = anchor_weights(vals, power, 1e-9, exportable=True)
+    assert eager[0] == 0 and export[0] == 0
     torch.testing.assert_close(eager[1:], vals[1:].double().pow(power).float())
+    assert 0 < export[1] < eager[1] and torch.equal(export[2:], eager[2:])
 
 
 def test_sanitize_spellings_agree_on_nan_inf_and_negatives():

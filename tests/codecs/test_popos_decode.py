@@ -207,11 +207,12 @@ def test_monotone_weights_drop_anchors_that_rise_again():
     rng = np.random.default_rng(4)
     values = torch.tensor(rng.uniform(0, 1, (3, len(tab.offsets))), dtype=torch.float32)
     weights = torch.tensor(rng.uniform(0.5, 1, values.shape), dtype=torch.float32)
-    got = monotone_weights(weights, values, tab).numpy()
     inner = tab.inward.numpy().argmax(0)
-    for n, k in itertools.product(range(3), range(len(tab.offsets))):
-        rises = values[n, k] > values[n, inner[k]]
-        assert got[n, k] == (0.0 if rises else weights[n, k].item())
+    for exportable in (False, True):
+        got = monotone_weights(weights, values, tab, exportable).numpy()
+        for n, k in itertools.product(range(3), range(len(tab.offsets))):
+            rises = values[n, k] > values[n, inner[k]]
+            assert got[n, k] == (0.0 if rises else weights[n, k].item())
 
 
 def test_monotone_mask_decode_matches_masked_lstsq():

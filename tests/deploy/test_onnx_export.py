@@ -77,12 +77,16 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
     graph = onnx.load(path).graph
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
     # on one face every node costs about as much as the arithmetic in it: keep the count down
-    assert len(compute) <= 98, sorted(compute)
-    # the monotone mask instead of the Cauchy pass: 30 nodes fewer, 3 more
+    assert len(compute) <= 95, sorted(compute)
+    # Where costs onnxruntime ~3x an elementwise op: only the NaN test and the two selections
+    # of (N, 2) answers (fallback, flat map) use it, nothing over the anchor disc
+    assert compute.count('Where') <= 3
+    # the monotone mask instead of the Cauchy pass: 30 nodes fewer, 6 more
     fast = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
                           str(tmp_path / 'fast.onnx'), fallback='seed', dynamic_batch=False,
                           anchor_mask='monotone', robust_iters=0)
-    assert len([n for n in onnx.load(fast).graph.node if n.op_type != 'Constant']) <= 71
+    fast_ops = [n.op_type for n in onnx.load(fast).graph.node if n.op_type != 'Constant']
+    assert len(fast_ops) <= 71 and fast_ops.count('Where') <= 3, sorted(fast_ops)
     assert compute.count('Cast') <= 1                       # the flat-map mask only
     tables = [numpy_helper.to_array(n.attribute[0].t) for n in graph.node
               if n.op_type == 'Constant'] + [numpy_helper.to_array(t) for t in graph.initializer]

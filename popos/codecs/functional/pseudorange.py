@@ -135,7 +135,10 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
 
     A value at the clip floor bounds its range from below only: weight exactly 0 (which
     also keeps later products clear of denormal floats, ~2x slower on x86). ``exportable``
-    spells the cut as ``where`` (ONNX has no threshold op with a non-zero threshold).
+    spells the cut as ``h ** p - floor ** p`` (ONNX has no threshold op with a non-zero
+    threshold, and a ``Where`` over the disc costs onnxruntime ~3x a ``Sub``): 0 at the
+    floor, and the same float32 number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times
+    ``floor ** p``.
     """
     if power == 2.0:
         w = values.square()
@@ -143,22 +146,26 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
         w = values.square().square_()
     else:
         w = values.pow(power)
-    cut = 1.5 * clip_floor ** power
     if exportable:
-        return torch.where(w > cut, w, torch.zeros_like(w))
-    return torch.threshold(w, cut, 0.0)
+        return w - float(np.float32(clip_floor) ** np.float32(power))
+    return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
 
 
-def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables) -> Tensor:
+def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
+                     exportable: bool = False) -> Tensor:
     """Zero the weight of every anchor brighter than its neighbour one step nearer the argmax.
 
     A single Gaussian falls off monotonically along every ray from its peak; an anchor that
     rises again belongs to another peak (or to noise), so it does not vote. ``values``:
     (N, P) disc values (finite); the neighbours' values are one matmul with the 0/1 table (one
-    graph node in ONNX and TFLite, exact in float32); ``>`` rather than ``<=``, which ONNX
-    opset 11 spells as two nodes.
+    graph node in ONNX and TFLite, exact in float32). ``exportable`` multiplies by the
+    0/1 test instead of selecting (a ``Where`` over the disc costs onnxruntime more than the
+    ``Not``, ``Cast`` and ``Mul`` that replace it; weights are finite, so the two agree).
     """
-    return torch.where(values > torch.mm(values, tables.inward), 0.0, weights)
+    rises = values > torch.mm(values, tables.inward)
+    if exportable:
+        return weights * rises.logical_not().to(weights.dtype)
+    return torch.where(rises, 0.0, weights)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
