@@ -175,3 +175,25 @@ def test_eager_outputs_are_ordinary_tensors_usable_in_autograd():
     torch.testing.assert_close(w.grad, (kpts * scores[..., None]).detach())
     kpts_grad, _ = decode_heatmaps(maps.clone().requires_grad_(True))
     torch.testing.assert_close(kpts_grad.detach(), kpts)
+
+
+def test_gather_table_reads_the_same_values_in_every_spelling():
+    """Eager, ONNX-style (exportable, not under torch.export) and the torch.export spelling
+    (flat EMBEDDING_LOOKUP with the batch offset folded in) read the same table entries."""
+    from popos.codecs.functional.pseudorange import gather_table
+    g = torch.Generator().manual_seed(5)
+    values = torch.rand(6, 64, generator=g)
+    table = torch.randint(0, 64, (64, 9), generator=g)
+    rows = torch.randint(0, 64, (6,), generator=g)
+    expected = torch.stack([values[n, table[rows[n]]] for n in range(6)])
+    assert torch.equal(gather_table(values, table, rows), expected)
+    assert torch.equal(gather_table(values, table, rows, exportable=True), expected)
+
+    class Read(torch.nn.Module):
+        def forward(self, v, r):
+            return gather_table(v, table, r, exportable=True)
+
+    program = torch.export.export(Read(), (values, rows))
+    ops = {str(n.target) for n in program.graph.nodes if n.op == 'call_function'}
+    assert any('embedding' in op for op in ops) and not any('gather' in op for op in ops)
+    assert torch.equal(program.module()(values, rows), expected)

@@ -280,6 +280,23 @@ def test_small_solvers_match_numpy():
     assert torch.all(solve_2x2(torch.zeros(1, 2, 2), torch.ones(1, 2)) == 0)
 
 
+def test_laplace_tables_give_the_five_determinants():
+    """The unrolled solver's tables expand det A and the four Cramer numerators exactly
+    (a common sign or scale error would cancel in the solve itself)."""
+    from popos.codecs.functional.small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX,
+                                                      _PRODUCT_INDEX)
+    x = np.random.default_rng(3).normal(size=(7, 4, 5))
+    a, b, c, d = x.reshape(7, 20).T[_MINOR_INDEX].reshape(4, 20, 7)
+    p, q = (a * b - c * d)[_PRODUCT_INDEX].reshape(2, 30, 7)
+    dets = _LAPLACE_SIGN.astype(np.float64) @ (p * q)                             # (5, 7)
+    expected = [np.linalg.det(x[:, :, :4])]
+    for col in range(4):
+        m = x[:, :, :4].copy()
+        m[:, :, col] = x[:, :, 4]
+        expected.append(np.linalg.det(m))
+    np.testing.assert_allclose(dets, np.stack(expected), rtol=1e-10, atol=1e-10)
+
+
 # ---------------------------------------------------------------- batch semantics
 def test_invariant_to_order_of_images_and_landmarks():
     h = w = 8

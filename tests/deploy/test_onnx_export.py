@@ -77,20 +77,22 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
     graph = onnx.load(path).graph
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
     # on one face every node costs about as much as the arithmetic in it: keep the count down
-    assert len(compute) <= 95, sorted(compute)
+    # (the 4x4 solves' determinants by 2x2 minors take 3 nodes more than the 24-term
+    # expansion and a quarter of its arithmetic)
+    assert len(compute) <= 100, sorted(compute)
     # Where costs onnxruntime ~3x an elementwise op: only the NaN test and the two selections
     # of (N, 2) answers (fallback, flat map) use it, nothing over the anchor disc
     assert compute.count('Where') <= 3
-    # the monotone mask instead of the Cauchy pass: 30 nodes fewer, 6 more
+    # the monotone mask instead of the Cauchy pass: 33 nodes fewer, 6 more
     fast = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
                           str(tmp_path / 'fast.onnx'), fallback='seed', dynamic_batch=False,
                           anchor_mask='monotone', robust_iters=0)
     fast_ops = [n.op_type for n in onnx.load(fast).graph.node if n.op_type != 'Constant']
-    assert len(fast_ops) <= 71 and fast_ops.count('Where') <= 3, sorted(fast_ops)
+    assert len(fast_ops) <= 73 and fast_ops.count('Where') <= 3, sorted(fast_ops)
     assert compute.count('Cast') <= 1                       # the flat-map mask only
     tables = [numpy_helper.to_array(n.attribute[0].t) for n in graph.node
               if n.op_type == 'Constant'] + [numpy_helper.to_array(t) for t in graph.initializer]
-    # index tables (disc, 2x2 blocks, Cramer terms) are int32; int64 only in shape constants
+    # index tables (disc, 2x2 blocks, minor terms) are int32; int64 only in shape constants
     integer = [t for t in tables if t.dtype.kind == 'i' and t.size > 16]
     assert len(integer) >= 4 and all(t.dtype == np.int32 for t in integer), \
         [(t.dtype, t.shape) for t in integer]

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .pseudorange import table_rows
+from .pseudorange import gather_table, table_rows
 
 
 class SeedTables(NamedTuple):
@@ -60,8 +60,8 @@ def block_seed(maps: Tensor, argmax: Tensor, tables: SeedTables, clip_floor: flo
     ``exportable``: table lookups as ``F.embedding`` (see :func:`table_rows`).
     """
     n = maps.shape[0]
-    sums = maps.gather(-1, table_rows(tables.blocks, argmax, exportable)).view(n, 4, 4).sum(-1)
+    sums = gather_table(maps, tables.blocks, argmax, exportable).view(n, 4, 4).sum(-1)
     pick = argmax * 4 + sums.argmax(-1)
-    vals = maps.gather(-1, table_rows(tables.corners, pick, exportable))        # (N, 4)
+    vals = gather_table(maps, tables.corners, pick, exportable)                 # (N, 4)
     rel = torch.addmm(tables.offset, vals.clamp(clip_floor, 1.0).log(), tables.solve)
     return table_rows(tables.origin, pick, exportable) + rel.clamp(-1.0, 2.0)

@@ -119,13 +119,32 @@ def table_rows(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
     return F.embedding(rows, table.float()).long()
 
 
+def gather_table(values: Tensor, table: Tensor, rows: Tensor,
+                 exportable: bool = False) -> Tensor:
+    """``values[n, table[rows[n], k]]``: (N, M) values, (R, K) integer table, (N,) rows -> (N, K).
+
+    Under ``torch.export`` with a static batch (the TFLite converter's trace) the batch
+    offset ``n * M`` is folded into the looked-up indices and the values are read with one
+    ``EMBEDDING_LOOKUP`` of the flattened values: TFLite lowers ``torch.gather`` to nine ops
+    (index wrap-around and bounds handling around a ``GATHER_ND``), this to five. The indices
+    are summed in float32, exact below 2^24 values.
+    """
+    n, m = values.shape
+    if (exportable and torch.compiler.is_exporting() and not torch.onnx.is_in_onnx_export()
+            and isinstance(n, int) and n * m < 1 << 24):
+        offset = torch.arange(n, dtype=torch.float32, device=values.device).unsqueeze(1) * m
+        flat = (F.embedding(rows, table.float()) + offset).long()
+        return F.embedding(flat, values.reshape(-1, 1)).reshape(n, -1)
+    return values.gather(-1, table_rows(table, rows, exportable))
+
+
 def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables,
                 exportable: bool = False) -> Tensor:
     """Values of the anchor disc around each argmax: (N, H*W) maps, (N,) argmax -> (N, P).
 
     Anchors off the map read 0 (no range, no vote).
     """
-    return maps.gather(-1, table_rows(tables.index, argmax, exportable)).mul_(
+    return gather_table(maps, tables.index, argmax, exportable).mul_(
         table_rows(tables.inside, argmax, exportable))
 
 
@@ -137,8 +156,8 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     also keeps later products clear of denormal floats, ~2x slower on x86). ``exportable``
     spells the cut as ``h ** p - floor ** p`` (ONNX has no threshold op with a non-zero
     threshold, and a ``Where`` over the disc costs onnxruntime ~3x a ``Sub``): 0 at the
-    floor, and the same float32 number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times
-    ``floor ** p``.
+    floor (``floor ** p`` is rounded as the graph rounds ``h ** p``), and the same float32
+    number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times ``floor ** p``.
     """
     if power == 2.0:
         w = values.square()
@@ -147,7 +166,10 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     else:
         w = values.pow(power)
     if exportable:
-        return w - float(np.float32(clip_floor) ** np.float32(power))
+        f = np.float32(clip_floor)
+        floor_w = f * f if power == 2.0 else (f * f) * (f * f) if power == 4.0 else \
+            np.power(f, np.float32(power))
+        return w - float(floor_w)
     return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
 
 

@@ -34,35 +34,49 @@ def solve_2x2(a: Tensor, b: Tensor, eps: float = 1e-12) -> Tensor:
     return torch.where(ok.unsqueeze(-1), x, torch.zeros_like(x))
 
 
-def _cramer_tables() -> Tuple[np.ndarray, np.ndarray]:
-    """Index (480,) and sign (120, 5) tables of the five 4x4 determinants of [A | b].
+def _laplace_tables() -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tables of the five 4x4 determinants of [A | b] by Laplace expansion along rows 0-1.
 
-    Determinant 0 is det A, determinant i + 1 that of A with column i replaced by b; each is a
-    sum of 24 signed products of 4 entries of the row-major (4 x 5) augmented matrix.
+    Determinant 0 is det A, determinant d + 1 that of A with column d replaced by b. Each is
+    a signed sum of 6 products ``M01 * M23`` of 2x2 minors of rows 0-1 and of rows 2-3 on
+    complementary columns, out of the 10 + 10 minors ``X[r, i] X[s, j] - X[r, j] X[s, i]``
+    (i < j) of the row-major (4 x 5) augmented matrix. Returns the (80,) entry index of the
+    minors' four factors (factor-major), the (60,) minor index of the 30 products' two
+    factors, and their (5, 30) signs. int32 index tables: exported graphs hold them as
+    constants (half the bytes of int64).
     """
-    index, sign = [], np.zeros((120, 5), np.float32)
+    pairs = list(itertools.combinations(range(5), 2))
+    factors = [[5 * r + i, 5 * s + j, 5 * r + j, 5 * s + i] for r, s in ((0, 1), (2, 3))
+               for i, j in pairs]                                                 # (20, 4)
+    left, right, sign = [], [], np.zeros((5, 30), np.float32)
     for d in range(5):
         cols = [4 if c == d - 1 else c for c in range(4)]
-        for t, perm in enumerate(itertools.permutations(range(4))):
-            inversions = sum(perm[i] > perm[j] for i in range(4) for j in range(i + 1, 4))
-            sign[24 * d + t, d] = -1.0 if inversions % 2 else 1.0
-            index.append([5 * r + cols[perm[r]] for r in range(4)])
-    # factor-major: entry f * 120 + term is factor f of that term
-    # int32: exported graphs hold it as a constant (half the bytes of int64)
-    return np.asarray(index, np.int32).T.reshape(-1), sign
+        for p, q in itertools.combinations(range(4), 2):
+            r, t = (c for c in range(4) if c not in (p, q))
+            # the minors are stored for increasing column numbers; b's column (4) can come
+            # first in position order, which flips a minor's sign
+            s01 = 1 if cols[p] < cols[q] else -1
+            s23 = 1 if cols[r] < cols[t] else -1
+            left.append(pairs.index(tuple(sorted((cols[p], cols[q])))))
+            right.append(10 + pairs.index(tuple(sorted((cols[r], cols[t])))))
+            # (-1)^(rows 1+2 + columns p+1 + q+1), 1-based
+            sign[d, len(left) - 1] = (-1) ** (p + q + 1) * s01 * s23
+    return (np.asarray(factors, np.int32).T.reshape(-1), np.asarray(left + right, np.int32),
+            sign)
 
 
-_CRAMER_INDEX, _CRAMER_SIGN = _cramer_tables()
+_MINOR_INDEX, _PRODUCT_INDEX, _LAPLACE_SIGN = _laplace_tables()
 
 
 def solve_augmented(aug: Tensor, unrolled: bool = True) -> Tensor:
     """Solve (B, 20) augmented SPD systems ``[A | b]`` (4 rows of 5, row-major) -> (B, 4) ``x``.
 
     Eager (``unrolled=False``): one ``torch.linalg.solve_ex`` (LU without error checks).
-    Unrolled (export): Cramer's rule as one constant-index gather, the product of the four
-    factors and one matmul with the signs (about a dozen graph nodes; taking the rows flat
-    spares the graph a reshape each way). A singular system gives non-finite values either
-    way, which callers reject.
+    Unrolled (export): Cramer's rule with the determinants expanded by 2x2 minors: two
+    constant-index row lookups, three products, a difference and one matmul with the signs
+    (~190 intermediate numbers per system; expanding each determinant into its 24 products
+    of four entries takes ~840, and TFLite ran that 4x slower). A singular system gives
+    non-finite values either way, which callers reject.
     """
     if not unrolled:
         rows = aug.view(-1, 4, 5)
@@ -72,11 +86,14 @@ def solve_augmented(aug: Tensor, unrolled: bool = True) -> Tensor:
     # Cauchy pass's weights reach ~1e10 on a noise-free map: scaled to A_44 = 1 they stay in
     # float32 range (a zero A_44, no weight at all, gives NaN: rejected)
     flat = aug / aug[:, 18:19]
-    index = torch.tensor(_CRAMER_INDEX, device=aug.device)
-    sign = torch.tensor(_CRAMER_SIGN.T, dtype=aug.dtype, device=aug.device)        # (5, 120)
-    # systems along the last axis: the gather takes whole rows and the four factors are
+    minor_index = torch.tensor(_MINOR_INDEX, device=aug.device)
+    product_index = torch.tensor(_PRODUCT_INDEX, device=aug.device)
+    sign = torch.tensor(_LAPLACE_SIGN, dtype=aug.dtype, device=aug.device)         # (5, 30)
+    # systems along the last axis: the lookups take whole rows and the factors are
     # contiguous slices, taken by one split (a gather along axis 1 and a ReduceProd cost ~10x
     # in onnxruntime, a gather per factor one graph node each)
-    f0, f1, f2, f3 = flat.t().index_select(0, index).split(120, 0)
-    det, num = torch.matmul(sign, f0 * f1 * f2 * f3).split([1, 4], 0)            # (1|4, B)
+    a, b, c, d = flat.t().index_select(0, minor_index).split(20, 0)
+    p, q = (a * b - c * d).index_select(0, product_index).split(30, 0)         # (30, B)
+    det, num = torch.matmul(sign, p * q).split([1, 4], 0)                          # (1|4, B)
     return (num / det).t()
+
