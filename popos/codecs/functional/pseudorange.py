@@ -182,12 +182,12 @@ def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
     (N, P) disc values (finite); the neighbours' values are one matmul with the 0/1 table (one
     graph node in ONNX and TFLite, exact in float32). ``exportable`` multiplies by the
     0/1 test instead of selecting (a ``Where`` over the disc costs onnxruntime more than the
-    ``Not``, ``Cast`` and ``Mul`` that replace it; weights are finite, so the two agree).
+    ``Cast`` and ``Mul`` that replace it; weights are finite, so the two agree).
     """
-    rises = values > torch.mm(values, tables.inward)
+    inward = torch.mm(values, tables.inward)
     if exportable:
-        return weights * rises.logical_not().to(weights.dtype)
-    return torch.where(rises, 0.0, weights)
+        return weights * (values <= inward).to(weights.dtype)
+    return torch.where(values > inward, 0.0, weights)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
