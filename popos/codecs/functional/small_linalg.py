@@ -96,4 +96,3 @@ def solve_augmented(aug: Tensor, unrolled: bool = True) -> Tensor:
     p, q = (a * b - c * d).index_select(0, product_index).split(30, 0)         # (30, B)
     det, num = torch.matmul(sign, p * q).split([1, 4], 0)                          # (1|4, B)
     return (num / det).t()
-
