@@ -160,18 +160,21 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     floor (``floor ** p`` is rounded as the graph rounds ``h ** p``), and the same float32
     number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times ``floor ** p``.
     """
-    if power == 2.0:
-        w = values.square()
-    elif power == 4.0:
-        w = values.square().square_()
-    else:
-        w = values.pow(power)
+    w = _power(values, power)
     if exportable:
-        f = np.float32(clip_floor)
-        floor_w = f * f if power == 2.0 else (f * f) * (f * f) if power == 4.0 else \
-            np.power(f, np.float32(power))
-        return w - float(floor_w)
+        return w - float(_power(np.float32(clip_floor), power))
     return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
+
+
+def _power(x, power: float):
+    """``x ** power`` of a tensor or a numpy float32, squares for 2 and 4: one spelling for
+    the weights and the floor's weight, so both round alike."""
+    if power == 2.0:
+        return x * x
+    if power == 4.0:
+        x2 = x * x
+        return x2 * x2
+    return x ** power
 
 
 def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
