@@ -159,7 +159,7 @@ def exporting() -> bool:
     # torch.jit's, the dynamo one under torch.export's), so their flags cover ONNX export:
     # torch.onnx.is_in_onnx_export() imports two modules per call, ~15 us of a cold one-face
     # decode.
-    return bool(torch._C._is_tracing() or torch.compiler.is_compiling() or
+    return bool(torch.jit.is_tracing() or torch.compiler.is_compiling() or
                 torch.compiler.is_exporting())
 
 
