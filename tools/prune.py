@@ -80,6 +80,9 @@ def main() -> None:
 
     import popos  # noqa: F401
     from popos.models.utils.pruning import input_hw, prune_to_flops, pruned_model_config
+    from popos.utils import install_safe_loading
+
+    install_safe_loading()  # weights_only=True for every checkpoint this run loads
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

@@ -103,7 +103,10 @@ class FaceLandmarker:
         self.detector = build_detector(detector, device) if detector is not None else None
         if backend == 'torch':
             from mmpose.apis import init_model
-            self.model = init_model(config, checkpoint, device=device)
+
+            from ..utils import safe_loading
+            with safe_loading():
+                self.model = init_model(config, checkpoint, device=device)
             self.model.test_cfg['flip_test'] = bool(flip_test)
             if decoder:
                 self._set_decoder(dict(decoder))

@@ -52,11 +52,12 @@ def export_onnx(deploy_cfg: Union[str, Config], model_cfg: Union[str, Config],
     """Run mmdeploy's ``torch2onnx`` and return the path of the .onnx file."""
     from mmdeploy.apis import torch2onnx
 
+    from ..utils import safe_loading
     from . import rewriters  # noqa: F401  (registers the decode-in-graph rewriter)
     cfg = mmdeploy_view(load_deploy_config(deploy_cfg))
     model_cfg = load_model_config(model_cfg)
     save_file = save_file or cfg.onnx_config.get('save_file', 'end2end.onnx')
-    with onnx_export_without_dynamo():
+    with onnx_export_without_dynamo(), safe_loading():
         torch2onnx(img, work_dir, save_file, deploy_cfg=cfg, model_cfg=model_cfg,
                    model_checkpoint=checkpoint, device=device)
     path = osp.join(work_dir, save_file)
@@ -70,13 +71,16 @@ def build_torch_model(model_cfg: Union[str, Config], checkpoint: Optional[str],
     """The PyTorch pose model (eval mode) as mmdeploy builds it, checkpoint loaded safely."""
     from mmengine.runner import load_checkpoint
     from mmpose.registry import MODELS
+
+    from ..utils import safe_loading
     from mmpose.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
     model_cfg = load_model_config(model_cfg)
     model = MODELS.build(model_cfg.model)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location=device)
+        with safe_loading():
+            load_checkpoint(model, checkpoint, map_location=device)
     return model.to(device).eval()
 
 

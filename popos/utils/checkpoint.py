@@ -8,9 +8,11 @@ its tools also route mmengine's local-file loader through ``weights_only=True``,
 else in a pickle is refused with :class:`UnsafeCheckpointError`.
 """
 import collections
+import contextlib
+import io
 import os.path as osp
 import pickle
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -62,9 +64,17 @@ def allow_checkpoint_types(*types: Any) -> None:
 
 
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
-    """``torch.load`` with ``weights_only=True``; refusals name the file and the offending type."""
+    """``torch.load`` with ``weights_only=True``; refusals name the file and the offending type.
+
+    ``filename``: a local path, or a URL one of mmengine's file backends reads (``http://``,
+    ``s3://``, ...), read into memory first.
+    """
+    source: Any = filename
+    if '://' in str(filename):
+        from mmengine.fileio import get
+        source = io.BytesIO(get(filename))
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        return torch.load(source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         first = str(exc).strip().splitlines()
         detail = next((line for line in first if 'GLOBAL' in line or 'Unsupported' in line),
@@ -95,10 +105,28 @@ def allow_mmengine_checkpoints() -> None:
 def install_safe_loading() -> Callable:
     """Route mmengine's local-file loader through :func:`safe_torch_load` (``weights_only=True``).
 
-    Called by popos' own tools (``tools/train.py``, ``tools/test.py``), not on import: it replaces
-    mmengine's loader for the process, forcing ``weights_only=True`` even where torch's default
-    was changed, and names the offending type when a file is refused.
+    Called by popos' own tools (``tools/train.py``, ``tools/test.py``, ...), not on import: it
+    replaces mmengine's loader for the process, forcing ``weights_only=True`` even where torch's
+    default was changed, and names the offending type when a file is refused. popos' library
+    code loads inside :func:`safe_loading` instead.
     """
     allow_mmengine_checkpoints()
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
     return _load_from_local
+
+
+@contextlib.contextmanager
+def safe_loading() -> Iterator[None]:
+    """Within the block, mmengine's local-file loader is :func:`safe_torch_load`; restored after.
+
+    For library code that loads through mmengine or mmpose (``load_checkpoint``,
+    ``init_model``, mmdeploy): ``weights_only=True`` even where torch's default was changed
+    (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), without changing the loader for the caller's process.
+    """
+    previous = CheckpointLoader._schemes.get('')
+    install_safe_loading()
+    try:
+        yield
+    finally:
+        if previous is not None:
+            CheckpointLoader.register_scheme(prefixes='', loader=previous, force=True)

@@ -72,7 +72,8 @@ def test_runner_checkpoint_loads_and_resumes_weights_only(tmp_path, monkeypatch)
     assert osp.isfile(osp.join(tmp_path, 'iter_4.pth'))
 
 
-def test_import_leaves_mmengine_loader_alone_and_foreign_pickles_are_refused(tmp_path):
+def test_import_leaves_mmengine_loader_alone_and_foreign_pickles_are_refused(tmp_path,
+                                                                             monkeypatch):
     import pickle
     import subprocess
     import sys
@@ -87,6 +88,9 @@ def test_import_leaves_mmengine_loader_alone_and_foreign_pickles_are_refused(tmp
     with pytest.raises(pickle.UnpicklingError):
         torch.load(bad, weights_only=True)
     # ... and popos' tools' stricter loader names the problem
+    from mmengine.runner.checkpoint import CheckpointLoader
+    # register_scheme mutates and then replaces the scheme table: restore the original object
+    monkeypatch.setattr(CheckpointLoader, '_schemes', dict(CheckpointLoader._schemes))
     install_safe_loading()
     with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
         load_checkpoint(ToyModel(), bad, map_location='cpu')
@@ -112,3 +116,51 @@ def test_restricted_getattr_serves_only_history_buffer_methods():
                       (os, 'system'), (HistoryBuffer, 'no_such_method')):
         with pytest.raises(UnsafeCheckpointError):
             _history_buffer_getattr(obj, name)
+
+
+class Marker:
+    """A harmless global outside the allow-list (os.getcwd would run on an unsafe load)."""
+
+    def __reduce__(self):
+        return (os.getcwd, ())
+
+
+def test_library_loaders_stay_safe_when_torch_default_is_overridden(tmp_path, monkeypatch):
+    """FaceLandmarker, build_torch_model and the distiller's teacher load with weights_only=True
+    even under TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD (which flips only torch's *default*), and leave
+    mmengine's loader as it was."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from popos.apis import FaceLandmarker
+    from popos.deploy.export import build_torch_model
+    from popos.models.distillers.heatmap_distiller import HeatmapDistiller
+    from popos.utils import safe_loading
+    from popos.utils.checkpoint import _load_from_local
+    from popos.weights import get_model_info
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    tiny_cfg = get_model_info('tiny')['config']
+    state = build_torch_model(tiny_cfg, None).state_dict()
+    bad = osp.join(tmp_path, 'bad.pth')
+    torch.save(dict(state_dict=state, meta=dict(payload=Marker())), bad)
+    # the override really is active: torch's default loader runs the payload
+    assert torch.load(bad)['meta']['payload'] == os.getcwd()
+    loader = CheckpointLoader._schemes['']
+    with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
+        build_torch_model(tiny_cfg, bad)
+    with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
+        FaceLandmarker('tiny', weights=bad, detector=None)
+    distiller = HeatmapDistiller.__new__(HeatmapDistiller)
+    torch.nn.Module.__init__(distiller)
+    distiller.teacher, distiller.teacher_ckpt = ToyModel(), bad
+    with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
+        distiller._load_teacher()
+    assert CheckpointLoader._schemes[''] is loader
+    # a clean checkpoint still loads the same way
+    good = osp.join(tmp_path, 'good.pth')
+    torch.save(dict(state_dict=state, meta=dict(note='ok')), good)
+    model = build_torch_model(tiny_cfg, good)
+    key = next(iter(state))
+    assert torch.equal(model.state_dict()[key], state[key])
+    with safe_loading():
+        assert CheckpointLoader._schemes[''] is _load_from_local
+    assert CheckpointLoader._schemes[''] is loader

@@ -113,6 +113,8 @@ def test_dist_train_with_two_processes_keeps_ranks_in_sync(tiny_wflw, tmp_path):
     ranks end with the same parameters, rank 0 writes the one checkpoint, and
     `sh tools/dist_test.sh` evaluates it with 2 processes."""
     import torch
+
+    from popos.utils import safe_torch_load
     (tmp_path / 'dump_rank_weights.py').write_text(DIST_HOOK)
     work = tmp_path / 'work'
     work.mkdir()
@@ -145,7 +147,7 @@ randomness = dict(seed=0)
         'iter_3.pth', 'rank0_of_2.pth', 'rank1_of_2.pth']
     rank0 = torch.load(work / 'rank0_of_2.pth', weights_only=True)
     rank1 = torch.load(work / 'rank1_of_2.pth', weights_only=True)
-    ckpt = torch.load(work / 'iter_3.pth', map_location='cpu', weights_only=False)['state_dict']
+    ckpt = safe_torch_load(str(work / 'iter_3.pth'), map_location='cpu')['state_dict']
     assert rank0.keys() == rank1.keys() and rank0
     for k in rank0:
         assert torch.equal(rank0[k], rank1[k]), k

@@ -31,8 +31,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmpose.registry import KEYPOINT_CODECS
 
-import popos  # noqa: F401  (registers popos and installs the safe checkpoint loader)
+import popos  # noqa: F401  (registers popos' modules)
 from popos.codecs import POPoSHeatmap
+from popos.utils import install_safe_loading
 from popos.utils.launch import apply_common_args
 
 TUNABLE = ('topk', 'anchor_radius', 'refine', 'refine_iters', 'robust_iters', 'weight_power',
@@ -126,6 +127,7 @@ def main() -> None:
     p.add_argument('--out', help='write all results as json')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     args = p.parse_args()
+    install_safe_loading()  # weights_only=True for the checkpoint the runner loads
     if not args.data_root and not args.ann_file:
         print('warning: tuning on the config\'s test set; report test numbers from another '
               'set of faces (--data-root/--ann-file)')

@@ -13,6 +13,8 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import SampleList
 from torch import Tensor, nn
 
+from ...utils import safe_loading
+
 TEACHER_PREFIX = 'teacher.'
 DISTILL_KEYPOINTS = ('visible', 'all', 'unlabelled')
 
@@ -101,7 +103,8 @@ class HeatmapDistiller(TopdownPoseEstimator):
 
     def _load_teacher(self) -> None:
         if self.teacher_ckpt is not None:
-            load_checkpoint(self.teacher, self.teacher_ckpt, map_location='cpu', strict=True)
+            with safe_loading():
+                load_checkpoint(self.teacher, self.teacher_ckpt, map_location='cpu', strict=True)
         self.teacher.requires_grad_(False)
         self.teacher.eval()
 
