@@ -355,3 +355,120 @@ def test_pseudo_label_loss_binds_the_student_loss_and_the_teacher_decoder():
     term.backward()
     assert model.head.final_layer.weight.grad.abs().sum() > 0
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def _np_resize(maps: np.ndarray, size: int, mode: str) -> np.ndarray:
+    """Numpy resampling of square (B, K, T, T) maps to (B, K, size, size).
+
+    ``'bilinear'``: student px ``u`` reads teacher px ``u * T / size`` (MSRA alignment),
+    clamped to the last pixel; ``'area'``: the mean of each ``T / size`` block.
+    """
+    t = maps.shape[-1]
+    if mode == 'area':
+        r = t // size
+        assert r * size == t, 'the reference handles integer area ratios only'
+        return maps.reshape(*maps.shape[:2], size, r, size, r).mean(axis=(3, 5))
+    pos = np.minimum(np.arange(size) * t / size, t - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, t - 1)
+    f = pos - lo
+    rows = maps[..., lo, :] * (1 - f)[:, None] + maps[..., hi, :] * f[:, None]
+    return rows[..., lo] * (1 - f) + rows[..., hi] * f
+
+
+def _np_ranges(maps: np.ndarray, sigma: float, floor: float) -> np.ndarray:
+    # the 1e-6 is the implementation's gradient guard inside the square root
+    return np.sqrt(-2 * sigma**2 * np.log(np.clip(maps, floor, 1.0)) + 1e-6)
+
+
+@pytest.mark.parametrize('teacher_px, student_px, mode, topk, want_k', [
+    (6, 4, 'bilinear', None, 10),    # non-integer ratio; POPoS K at 4x4 is 10
+    (8, 4, 'area', 5, 5),
+    (4, 8, 'bilinear', None, 15),    # a teacher coarser than the student; K at 8x8 is 15
+    (8, 4, 'bilinear', 100, 16),     # K capped at H*W
+])
+def test_distance_map_loss_equals_a_numpy_reference(teacher_px, student_px, mode, topk, want_k):
+    from popos.models.distillers import TeacherDistanceMapLoss
+    rng = np.random.default_rng(7)
+    b, k, sigma_s, sigma_t, floor = 2, 3, 1.0, 1.5, 1e-3
+    # values below the clip floor and above 1 exercise both ends of the clip
+    student = rng.uniform(-0.05, 1.1, (b, k, student_px, student_px))
+    teacher = rng.uniform(0.0, 1.0, (b, k, teacher_px, teacher_px))
+    teacher[0, 0, 0, :2] = 1e-5
+    # Upsampling replicates the last teacher row and column (border clamp): keep those
+    # plateaus out of the anchors, where a tie would make the top-K set ambiguous.
+    teacher[..., -1, :] *= 0.05
+    teacher[..., :, -1] *= 0.05
+    weights = rng.uniform(0, 1, (b, k))
+    weights[1, 2] = 0.0
+
+    target = _np_resize(teacher, student_px, mode)
+    ratio = student_px / teacher_px                   # student px per teacher px
+    d_t = _np_ranges(target, sigma_t, floor) * ratio
+    d_s = _np_ranges(student, sigma_s, floor)
+    per_kpt = np.empty((b, k))
+    for i in range(b):
+        for j in range(k):
+            order = np.argsort(-target[i, j].ravel(), kind='stable')
+            anchors = order[:want_k]
+            if want_k < order.size:
+                assert target[i, j].ravel()[order[want_k - 1]] > target[i, j].ravel()[order[want_k]]
+            per_kpt[i, j] = np.mean((d_s[i, j].ravel()[anchors] - d_t[i, j].ravel()[anchors])**2)
+    want = 0.3 * np.mean(per_kpt * weights)
+
+    loss = TeacherDistanceMapLoss(topk=topk, clip_floor=floor, resize_mode=mode, loss_weight=0.3)
+    got = loss(torch.from_numpy(student), torch.from_numpy(teacher), sigma_s, sigma_t,
+               torch.from_numpy(weights))
+    assert got.item() == pytest.approx(want, rel=1e-6)
+    unweighted = loss(torch.from_numpy(student), torch.from_numpy(teacher), sigma_s, sigma_t)
+    assert unweighted.item() == pytest.approx(0.3 * per_kpt.mean(), rel=1e-6)
+
+
+def test_distance_map_loss_is_zero_for_the_same_point_and_refuses_bad_config():
+    """A 16x16 teacher and an 8x8 student drawing the same landmark have equal ranges."""
+    from popos.models.distillers import TeacherDistanceMapLoss
+    teacher = _gauss(16, 7.4, 8.2, 3.0)
+    student = _gauss(8, 3.7, 4.1, 1.5)               # the same point and width in student px
+    assert TeacherDistanceMapLoss(topk=20)(student, teacher, 1.5, 3.0).item() < 1e-8
+    with pytest.raises(ValueError, match='clip_floor'):
+        TeacherDistanceMapLoss(clip_floor=0.0)
+    with pytest.raises(ValueError, match='resize_mode'):
+        TeacherDistanceMapLoss(resize_mode='nearest')
+
+
+def test_heatmap_mse_narrows_a_wider_teacher_to_the_student_gaussian():
+    """r * sigma_t > sigma_s: the teacher target is the student-sigma Gaussian, exactly."""
+    rng = np.random.default_rng(1)
+    loss = TeacherHeatmapMSELoss()
+    # same resolution, sigma 2 -> 1.5
+    exact = _gauss(8, 3.3, 4.6, 1.5)
+    assert loss(exact, _gauss(8, 3.3, 4.6, 2.0), 1.5, 2.0).item() < 1e-12
+    # 16x16 teacher at sigma 3 (1.5 student px) -> 8x8 student at sigma 1
+    teacher = _gauss(16, 7.4, 8.2, 3.0)
+    exact = _gauss(8, 3.7, 4.1, 1.0)
+    student = torch.from_numpy(rng.uniform(0, 1, (1, 1, 8, 8)))
+    want = float(((student - exact)**2).mean())
+    assert loss(student, teacher, 1.0, 3.0).item() == pytest.approx(want, rel=1e-9)
+    # without match_sigma the target is the resampled teacher as it is
+    wide = teacher[..., ::2, ::2]
+    want = float(((student - wide)**2).mean())
+    got = TeacherHeatmapMSELoss(match_sigma=False)(student, teacher, 1.0, 3.0)
+    assert got.item() == pytest.approx(want, rel=1e-9)
+
+
+@pytest.mark.parametrize('mode', ['bilinear', 'area'])
+def test_heatmap_mse_equals_a_numpy_reference_with_keypoint_weights(mode):
+    rng = np.random.default_rng(2)
+    b, k = 2, 3
+    student = rng.uniform(-0.1, 1, (b, k, 4, 4))
+    teacher = rng.uniform(0, 1, (b, k, 8, 8))
+    weights = np.array([[1.0, 0.0, 0.5], [0.2, 1.0, 1.0]])
+    # r * sigma_t == sigma_s: neither widened nor narrowed, only resampled
+    target = _np_resize(teacher, 4, mode)
+    want = 0.7 * np.mean(((student - target)**2).mean(axis=(2, 3)) * weights)
+    loss = TeacherHeatmapMSELoss(resize_mode=mode, loss_weight=0.7)
+    got = loss(torch.from_numpy(student), torch.from_numpy(teacher), 1.0, 2.0,
+               torch.from_numpy(weights))
+    assert got.item() == pytest.approx(want, rel=1e-9)
+    with pytest.raises(ValueError, match='resize_mode'):
+        TeacherHeatmapMSELoss(resize_mode='nearest')

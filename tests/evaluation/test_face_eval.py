@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from popos.evaluation.functional import (box_size, eye_distance, fr_auc,
-                                         landmark_boxes, normalised_errors,
-                                         sample_nme, simpson)
+from popos.evaluation.functional import (box_size, ced_curve, eye_distance,
+                                         fr_auc, landmark_boxes,
+                                         normalised_errors, sample_nme, simpson)
 
 
 def test_fr_auc_all_perfect_and_all_failed():
@@ -67,6 +67,42 @@ def test_fr_auc_bad_input():
         fr_auc(np.array([]), 0.1)
     with pytest.raises(ValueError, match='> 0'):
         fr_auc(np.array([0.1]), 0.0)
+
+
+def test_ced_curve_counts_the_share_at_or_below_each_x():
+    rng = np.random.default_rng(1)
+    nmes = np.concatenate([rng.gamma(2.0, 0.025, size=50), [0.0, 0.04, 0.04]])
+    xs, ys = ced_curve(nmes, 0.08, num=9)
+    assert xs == pytest.approx(np.arange(9) * 0.01)
+    want = [np.count_nonzero(nmes <= x) / nmes.size for x in xs]
+    assert ys == pytest.approx(want)
+    # an NME equal to x counts (the repeated 0.04 lands on a grid point)
+    assert ys[4] == pytest.approx(np.mean(nmes <= 0.04))
+    assert ys[0] == pytest.approx(1 / nmes.size)
+    # the default grid is STAR's 1001 points, the ones fr_auc integrates
+    xs, ys = ced_curve(nmes, 0.1)
+    assert len(xs) == 1001 and 1.0 - ys[-1] == pytest.approx(fr_auc(nmes, 0.1)[0])
+
+
+def test_ced_curve_refuses_empty_input_like_fr_auc():
+    with pytest.raises(ValueError, match='empty'):
+        ced_curve(np.array([]), 0.1)
+    with pytest.raises(ValueError, match='thr must be > 0'):
+        ced_curve(np.array([0.1]), 0.0)
+    with pytest.raises(ValueError, match='num >= 2'):
+        ced_curve(np.array([0.1]), 0.1, num=1)
+
+
+def test_normalised_errors_refuse_a_non_positive_normaliser():
+    gt = np.zeros((4, 2, 2))
+    pred = gt + 1.0
+    with pytest.raises(ValueError, match=r'> 0; sample\(s\) 1 \(0\), 3 \(nan\) are not'):
+        normalised_errors(pred, gt, np.array([1.0, 0.0, 2.0, np.nan]))
+    with pytest.raises(ValueError, match=r'sample\(s\) 0 \(-1\) are not'):
+        normalised_errors(pred, gt, np.array([-1.0, 1.0, 1.0, 1.0]))
+    many = np.zeros((12, 2, 2))
+    with pytest.raises(ValueError, match='and 2 more'):
+        normalised_errors(many, many, np.zeros(12))
 
 
 def test_box_sizes_and_landmark_box():

@@ -240,3 +240,41 @@ def test_out_dir_auto_uses_log_file_folder(tmp_path):
     run(FaceLandmarkMetric(out_dir='auto'), make_samples(pred, gt), WFLW)
     assert (tmp_path / 'run' / 'ced.png').is_file()
     assert (tmp_path / 'run' / 'per_sample_nme.csv').is_file()
+
+
+def test_faces_without_a_normaliser_or_visible_landmark_are_dropped_with_a_warning(tmp_path):
+    pred, gt = random_faces(5, 98, seed=6)
+    gt[2, 72] = gt[2, 60]               # coincident outer eye corners: zero normaliser
+    vis = np.ones((5, 98), np.float32)
+    vis[4] = 0                          # nothing visible
+    with pytest.warns(UserWarning, match=r'2 face\(s\) have a zero normaliser'):
+        res = run(FaceLandmarkMetric(out_dir=str(tmp_path)),
+                  make_samples(pred, gt, vis), WFLW)
+    kept = [0, 1, 3]
+    norm = np.linalg.norm(gt[kept, 60] - gt[kept, 72], axis=-1)
+    nmes = (np.linalg.norm(pred[kept] - gt[kept], axis=-1) / norm[:, None]).mean(1)
+    assert res['NME'] == pytest.approx(100 * nmes.mean(), rel=1e-5)
+    assert res['FR@0.1'] == pytest.approx(100 * np.mean(nmes > 0.1))
+    rows = list(csv.DictReader(open(tmp_path / 'per_sample_nme.csv')))
+    assert [r['NME'] == '' for r in rows] == [False, False, True, False, True]
+
+
+def test_no_face_with_a_positive_normaliser_is_an_error():
+    pred, gt = random_faces(2, 98)
+    gt[:, 72] = gt[:, 60]
+    with pytest.warns(UserWarning, match='zero normaliser'), \
+            pytest.raises(ValueError, match='no face has a positive normaliser'):
+        run(FaceLandmarkMetric(), make_samples(pred, gt), WFLW)
+
+
+def test_no_samples_is_an_error():
+    with pytest.raises(ValueError, match='got no samples'):
+        run(FaceLandmarkMetric(), [], WFLW)
+
+
+def test_samples_of_different_keypoint_counts_are_refused():
+    pred, gt = random_faces(2, 98)
+    pred68, gt68 = random_faces(1, 68)
+    samples = make_samples(pred, gt) + make_samples(pred68, gt68)
+    with pytest.raises(ValueError, match=r'different keypoint shapes: \[\(68, 2\), \(98, 2\)\]'):
+        run(FaceLandmarkMetric(keypoint_indices=[0, 1]), samples, WFLW)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
+from mmpose.models.losses import KeypointMSELoss
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
@@ -10,6 +11,7 @@ import popos  # noqa: F401
 from popos.codecs import POPoSHeatmap
 from popos.models.heads import HeatmapSizeMismatchError, POPoSHead
 from popos.codecs.functional import decode_heatmaps
+from popos.models.losses import MultilaterationAnchorLoss
 from popos.models.utils import flip_heatmaps_exact, flip_shift, shift_right_gaussian
 
 SIZES = [64, 32, 16, 8, 4]
@@ -45,8 +47,16 @@ def test_forward_loss_predict_shapes(hm):
     feats = (torch.randn(2, 8, hm, hm),)
     assert head(feats).shape == (2, 5, hm, hm)
     data = samples(2, 5, hm)
+    data[1].gt_instance_labels.keypoint_weights[0, 3] = 0.0     # an invisible landmark
     losses = head.loss(feats, data)
     assert losses['loss_kpt'].ndim == 0 and 'acc_pose' in losses
+    pred = head(feats).detach()
+    gt = torch.stack([d.gt_fields.heatmaps for d in data])
+    weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data])
+    torch.testing.assert_close(losses['loss_kpt'].detach(), head.loss_module(pred, gt, weights))
+    # the default KeypointMSELoss(use_target_weight=True): visibility-weighted mean square error
+    want = ((pred.numpy() - gt.numpy())**2 * weights.numpy()[..., None, None]).mean()
+    assert losses['loss_kpt'].item() == pytest.approx(float(want), rel=1e-5)
     losses['loss_kpt'].backward()
     assert head.final_layer.weight.grad.abs().sum() > 0
     preds = head.predict(feats, data, test_cfg=dict(output_heatmaps=True))
@@ -135,22 +145,51 @@ def test_network_output_size_must_match_codec():
 
 
 def test_downsample_layers_reach_4x4_from_stride_32_features():
-    head = make_head(4, in_ch=32, downsample_out_channels=(16,))
-    assert head((torch.randn(2, 32, 8, 8),)).shape == (2, 5, 4, 4)
+    torch.manual_seed(0)
+    head = make_head(4, in_ch=32, downsample_out_channels=(16,)).eval()
+    block = head.downsample_layers[0]
+    with torch.no_grad():   # non-trivial BN statistics, so the normalisation is checked too
+        block.bn.running_mean.uniform_(-1, 1)
+        block.bn.running_var.uniform_(0.5, 2)
+        block.bn.weight.uniform_(0.5, 2)
+        block.bn.bias.uniform_(-1, 1)
+    feats = (torch.randn(2, 8, 16, 16), torch.randn(2, 32, 8, 8))
+    out = head(feats)
+    assert out.shape == (2, 5, 4, 4)
+    # the last feature through a stride-2 3x3 conv (padding 1), eval BN, ReLU, the 1x1 head
+    bn = block.bn
+    x = torch.nn.functional.conv2d(feats[-1], block.conv.weight, block.conv.bias, stride=2,
+                                   padding=1)
+    x = (x - bn.running_mean[:, None, None]) / torch.sqrt(bn.running_var[:, None, None] + bn.eps)
+    x = (x * bn.weight[:, None, None] + bn.bias[:, None, None]).clamp(min=0)
+    want = torch.nn.functional.conv2d(x, head.final_layer.weight, head.final_layer.bias)
+    torch.testing.assert_close(out, want, atol=1e-5, rtol=1e-5)
 
 
 def test_loss_list_and_combined_loss():
     feats = (torch.randn(2, 8, 8, 8),)
     data = samples(2, 5, 8)
+    data[0].gt_instance_labels.keypoint_weights[0, 1] = 0.0     # an invisible landmark
     head = make_head(8, loss=[dict(type='KeypointMSELoss', use_target_weight=True),
                               dict(type='MultilaterationAnchorLoss', mse_weight=0.0)])
     losses = head.loss(feats, data)
     assert set(k for k in losses if k.startswith('loss')) == {
         'loss_0_KeypointMSELoss', 'loss_1_MultilaterationAnchorLoss'}
+    gt = torch.stack([d.gt_fields.heatmaps for d in data])
+    weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data])
+    pred = head(feats).detach()
+    torch.testing.assert_close(losses['loss_0_KeypointMSELoss'].detach(),
+                               KeypointMSELoss(use_target_weight=True)(pred, gt, weights))
+    torch.testing.assert_close(losses['loss_1_MultilaterationAnchorLoss'].detach(),
+                               MultilaterationAnchorLoss(mse_weight=0.0)(pred, gt, weights))
     head = make_head(8, loss=dict(type='CombinedLoss', losses=dict(
         mse=dict(type='KeypointMSELoss'), ma=dict(type='MultilaterationAnchorLoss'))))
     losses = head.loss(feats, data)
-    assert 'loss_mse' in losses and 'loss_ma' in losses
+    assert set(k for k in losses if k.startswith('loss')) == {'loss_mse', 'loss_ma'}
+    pred = head(feats).detach()
+    torch.testing.assert_close(losses['loss_mse'].detach(), KeypointMSELoss()(pred, gt, weights))
+    torch.testing.assert_close(losses['loss_ma'].detach(),
+                               MultilaterationAnchorLoss()(pred, gt, weights))
 
 
 def test_flip_extrapolation_is_capped_on_noisy_tails_and_exact_just_outside():

@@ -113,6 +113,9 @@ def normalised_errors(pred: np.ndarray, gt: np.ndarray,
 
     Returns:
         np.ndarray: shape (N, K).
+
+    Raises:
+        ValueError: a normaliser is not > 0 (zero, negative or NaN), naming the samples.
     """
     _check_kpts('pred', pred)
     _check_kpts('gt', gt)
@@ -122,6 +125,14 @@ def normalised_errors(pred: np.ndarray, gt: np.ndarray,
     if norm.shape[0] != gt.shape[0]:
         raise ValueError(f'norm has {norm.shape[0]} entries for '
                          f'{gt.shape[0]} samples')
+    # A zero eye distance (coincident or unlabelled eyes) would give inf or NaN errors that
+    # silently poison every mean taken over them.
+    bad = np.flatnonzero(~(norm > 0))
+    if bad.size:
+        shown = ', '.join(f'{i} ({norm[i]:g})' for i in bad[:10])
+        more = f' and {bad.size - 10} more' if bad.size > 10 else ''
+        raise ValueError(f'normaliser must be > 0; sample(s) {shown}{more} are not '
+                         '(drop those faces first)')
     dist = np.linalg.norm(
         pred.astype(np.float64) - gt.astype(np.float64), axis=-1)
     return dist / norm[:, None]
@@ -196,7 +207,14 @@ def fr_auc(nmes: np.ndarray,
 
 def ced_curve(nmes: np.ndarray, thr: float,
               num: int = 1001) -> Tuple[np.ndarray, np.ndarray]:
-    """The CED curve on ``linspace(0, thr, num)``: (xs, share of NME <= x)."""
+    """The CED curve on ``linspace(0, thr, num)``: (xs, share of NME <= x).
+
+    Refuses an empty set, as :func:`fr_auc` does: its curve has no meaningful value.
+    """
     nmes = np.sort(np.asarray(nmes, dtype=np.float64).reshape(-1))
+    if nmes.size == 0:
+        raise ValueError('cannot compute the CED curve of an empty set of NMEs')
+    if not thr > 0 or num < 2:
+        raise ValueError(f'thr must be > 0 and num >= 2, got {thr}, {num}')
     xs = np.linspace(0., thr, num)
-    return xs, np.searchsorted(nmes, xs, side='right') / max(1, nmes.size)
+    return xs, np.searchsorted(nmes, xs, side='right') / nmes.size

@@ -79,14 +79,20 @@ class MultilaterationAnchorLoss(nn.Module):
             raise ValueError(f'output {tuple(output.shape)} and target {tuple(target.shape)} '
                              'differ')
         loss = output.new_zeros(())
+        # mmpose's KeypointMSELoss applies any weights it is given whatever its own flag says
+        weights = target_weights if self.use_target_weight else None
         if self.mse_weight:
-            loss = loss + self.mse_weight * self.mse(output, target, target_weights, mask)
+            loss = loss + self.mse_weight * self.mse(output, target, weights, mask)
         if self.anchor_weight:
             cells = anchor_mask(target, self.mask_mode, self.topk, self.threshold)
-            if self.use_target_weight and target_weights is not None:
-                cells = cells * target_weights[..., None, None]
+            if weights is not None:
+                cells = cells * weights[..., None, None]
             if mask is not None:
                 cells = cells * mask
             err = (output - target).square() * cells
-            loss = loss + self.anchor_weight * err.sum() / cells.sum().clamp_min(1.0)
+            # a weighted mean over the anchors also when the weights sum below 1; no anchor
+            # at all (every keypoint invisible) gives 0, not NaN
+            total = cells.sum()
+            loss = loss + self.anchor_weight * err.sum() / torch.where(
+                total > 0, total, torch.ones_like(total))
         return loss * self.loss_weight
