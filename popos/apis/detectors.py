@@ -121,7 +121,10 @@ class MMDetFaceDetector(FaceDetector):
                  score_thr: float = 0.5,
                  calibration: Tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)) -> None:
         from mmdet.apis import inference_detector, init_detector
-        self.model = init_detector(config, checkpoint, device=device)
+
+        from ..utils import safe_loading
+        with safe_loading():  # weights_only=True whatever torch's default says
+            self.model = init_detector(config, checkpoint, device=device)
         self._infer = inference_detector
         self.score_thr = float(score_thr)
         self.calibration = tuple(calibration)

@@ -39,3 +39,28 @@ def test_detectors_return_nothing_on_blank_and_tiny_images():
             assert boxes.shape == (0, 4) and scores.shape == (0, )
     with pytest.raises(ValueError, match='detector must be'):
         build_detector('retinaface')
+
+
+def test_mmdet_detector_keeps_boxes_above_the_score_threshold():
+    """MMDetFaceDetector's output contract, with mmdet's inference stubbed (no weights offline)."""
+    import torch
+    from mmengine.structures import InstanceData
+
+    from popos.apis.detectors import MMDetFaceDetector
+    boxes = torch.tensor([[1.0, 2.0, 30.0, 40.0], [5.0, 5.0, 9.0, 9.0], [0.0, 0.0, 8.0, 8.0]],
+                         dtype=torch.float64)
+    scores = torch.tensor([0.9, 0.5, 0.2], dtype=torch.float64)
+
+    class Result:
+        pred_instances = InstanceData(bboxes=boxes, scores=scores)
+
+    det = MMDetFaceDetector.__new__(MMDetFaceDetector)
+    det.model, det.score_thr, det.calibration = None, 0.4, (0.0, 0.0, 1.0, 1.0)
+    det._infer = lambda model, img: Result()
+    got_boxes, got_scores = det(np.zeros((48, 48, 3), np.uint8))
+    assert got_boxes.dtype == np.float32 and got_scores.dtype == np.float32
+    np.testing.assert_array_equal(got_boxes, boxes[:2].numpy().astype(np.float32))
+    np.testing.assert_array_equal(got_scores, np.float32([0.9, 0.5]))
+    det.score_thr = 0.95                                          # nothing passes: (0, 4)
+    got_boxes, got_scores = det(np.zeros((48, 48, 3), np.uint8))
+    assert got_boxes.shape == (0, 4) and got_scores.shape == (0,)

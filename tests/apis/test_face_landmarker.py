@@ -107,6 +107,9 @@ def test_bad_inputs_raise_errors_that_name_the_problem(landmarker, tmp_path):
         landmarker(str(bad))
     with pytest.raises(TypeError, match='uint8'):
         landmarker(np.zeros((10, 10, 3), np.float32))
+    for shape in ((10, 10, 2), (2, 10, 10, 3), (10, )):
+        with pytest.raises(ValueError, match=r'H x W \(x 1\|3\|4\) image, got shape'):
+            read_image(np.zeros(shape, np.uint8))
     with pytest.raises(ValueError, match='bboxes'):
         landmarker(np.zeros((10, 10, 3), np.uint8), bboxes=[[5, 5, 1, 1]])
     with pytest.raises(KeyError, match='no shipped model'):

@@ -164,3 +164,25 @@ def test_library_loaders_stay_safe_when_torch_default_is_overridden(tmp_path, mo
     with safe_loading():
         assert CheckpointLoader._schemes[''] is _load_from_local
     assert CheckpointLoader._schemes[''] is loader
+
+
+class Trusted:
+    """A user's own type stored in a checkpoint (e.g. a custom hook's state)."""
+
+    def __init__(self, value=0):
+        self.value = value
+
+
+def test_allow_checkpoint_types_admits_exactly_the_named_type(tmp_path):
+    from popos.utils import allow_checkpoint_types, safe_torch_load
+    path = osp.join(tmp_path, 'custom.pth')
+    torch.save(dict(state_dict={}, meta=dict(hook=Trusted(3))), path)
+    with pytest.raises(UnsafeCheckpointError, match='allow_checkpoint_types'):
+        safe_torch_load(path)
+    before = torch.serialization.get_safe_globals()
+    allow_checkpoint_types(Trusted)
+    try:
+        assert safe_torch_load(path)['meta']['hook'].value == 3
+    finally:   # the allow-list is process-wide: leave it as it was
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(before)

@@ -80,7 +80,12 @@ def test_train_and_test_at_another_resolution(tiny_wflw, tmp_path):
                 '--heatmap-size', '4', '--out', str(out), '--work-dir', str(tmp_path),
                 '--cfg-options', *small_run_options(tiny_wflw)])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'NME' in json.loads(out.read_text())
+    nme = json.loads(out.read_text())['NME']
+    assert 0 < nme < float('inf')
+    # the checkpoint records the resolution it was trained at (what refuses a mismatch)
+    from popos.utils import safe_torch_load
+    state = safe_torch_load(str(tmp_path / 'epoch_1.pth'), map_location='cpu')['state_dict']
+    assert state['head.trained_heatmap_hw'].tolist() == [4, 4]
 
 
 DIST_HOOK = """
