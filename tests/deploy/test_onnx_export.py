@@ -174,3 +174,29 @@ def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx):
     with pytest.raises(FileNotFoundError):
         build_backend_model(deploy_cfg('pose-detection_onnxruntime_dynamic.py'), model_cfg,
                             ['/nonexistent.onnx'])
+
+
+def test_deploy_tool_exports_and_reports_parity(model_cfg, checkpoint, test_image, tmp_path):
+    """`python tools/deploy.py DEPLOY_CFG MODEL_CFG CKPT IMG --dump-info`, the README's command:
+    writes the ONNX file and deploy.json, whose keypoint parity with PyTorch is within tolerance."""
+    import json
+    import os.path as osp
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+    cfg_file = str(tmp_path / 'model_cfg.py')
+    model_cfg.dump(cfg_file)
+    work = tmp_path / 'work'
+    proc = subprocess.run(
+        [sys.executable, 'tools/deploy.py',
+         deploy_cfg('pose-detection_onnxruntime_decode_static.py'), cfg_file, checkpoint,
+         test_image, '--work-dir', str(work), '--dump-info'],
+        cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads((work / 'deploy.json').read_text())
+    assert osp.isfile(info['onnx']) and info['decode_in_graph'] is True
+    assert f'ONNX:    {info["onnx"]}' in proc.stdout
+    parity = info['parity']['onnxruntime']
+    assert_keypoint_parity(parity, KEYPOINT_TOL_PX)
+    assert parity['score_max_abs'] < 1e-3, parity
