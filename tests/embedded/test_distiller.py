@@ -472,3 +472,11 @@ def test_heatmap_mse_equals_a_numpy_reference_with_keypoint_weights(mode):
     assert got.item() == pytest.approx(want, rel=1e-9)
     with pytest.raises(ValueError, match='resize_mode'):
         TeacherHeatmapMSELoss(resize_mode='nearest')
+
+
+def test_teacher_losses_refuse_maps_of_another_aspect_ratio():
+    from popos.models.distillers.losses import TeacherDistanceMapLoss, TeacherHeatmapMSELoss
+    student, teacher = torch.rand(1, 2, 8, 8), torch.rand(1, 2, 8, 16)
+    for loss in (TeacherHeatmapMSELoss(), TeacherDistanceMapLoss()):
+        with pytest.raises(ValueError, match='aspect ratio'):
+            loss(student, teacher, 1.5, 3.0)

@@ -91,6 +91,16 @@ def _weights(keypoint_weights: Optional[Tensor], b: int, k: int, ref: Tensor) ->
     return keypoint_weights.reshape(b, k).to(ref)
 
 
+def _scale_ratio(student: Tensor, teacher: Tensor) -> float:
+    """Student px per teacher px, the same along both axes (else a teacher's round Gaussian
+    is an ellipse at the student's resolution and no single sigma or range scale fits)."""
+    (h, w), (ht, wt) = student.shape[-2:], teacher.shape[-2:]
+    if abs(h * wt - w * ht) > 0:
+        raise ValueError(f'student {w}x{h} and teacher {wt}x{ht} heatmaps (W x H) differ in '
+                         'aspect ratio: resample the teacher to a map of the student\'s aspect')
+    return w / wt
+
+
 @MODELS.register_module()
 class TeacherHeatmapMSELoss(nn.Module):
     """MSE between student heatmaps and teacher heatmaps resampled to the student's size.
@@ -120,7 +130,7 @@ class TeacherHeatmapMSELoss(nn.Module):
                 teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
         """Weighted mean over pixels of ``(student - teacher')^2``."""
         b, k, h, w = student.shape
-        ratio = w / teacher.shape[-1]
+        ratio = _scale_ratio(student, teacher)
         widen = self.match_sigma and ratio * teacher_sigma < student_sigma - 1e-6
         if widen:
             teacher = widen_gaussians(teacher, teacher_sigma, student_sigma / ratio)
@@ -162,7 +172,7 @@ class TeacherDistanceMapLoss(nn.Module):
                 teacher_sigma: float, keypoint_weights: Optional[Tensor] = None) -> Tensor:
         """Weighted mean over anchors of the squared range difference (student px^2)."""
         b, k, h, w = student.shape
-        ratio = w / teacher.shape[-1]
+        ratio = _scale_ratio(student, teacher)
         target = resize_teacher_heatmaps(teacher, (h, w), self.resize_mode)
         topk = self.topk or resolution_defaults(h, w)[0]
         topk = min(topk, h * w)
