@@ -14,8 +14,18 @@ BACKENDS = ('torch', 'onnxruntime', 'tflite')
 def read_image(img: ImageLike) -> np.ndarray:
     """A path or an array (gray, BGR, BGRA; uint8) -> H x W x 3 BGR uint8, or a clear error."""
     import cv2
-    if isinstance(img, (str, bytes)) or hasattr(img, '__fspath__'):
+    if isinstance(img, (bytes, bytearray)):
+        # encoded file contents (e.g. a JPEG read from a socket): decode them, do not treat
+        # kilobytes of data as a path
+        arr = cv2.imdecode(np.frombuffer(img, np.uint8), cv2.IMREAD_COLOR)
+        if arr is None:
+            raise ValueError(f'cannot decode the {len(img)} bytes given as an image')
+        return arr
+    if isinstance(img, str) or hasattr(img, '__fspath__'):
         path = str(img)
+        if osp.isdir(path):
+            raise IsADirectoryError(f'{path} is a directory: pass one image (the demos take '
+                                    'folders)')
         if not osp.isfile(path):
             raise FileNotFoundError(f'image not found: {path}')
         # IMREAD_COLOR applies the EXIF orientation (phone photos) and gives 8-bit BGR
@@ -23,8 +33,11 @@ def read_image(img: ImageLike) -> np.ndarray:
         if arr is None:
             raise ValueError(f'cannot read image {path}: not an image OpenCV can decode')
         return arr
-    else:
-        arr = np.asarray(img)
+    if not isinstance(img, np.ndarray):
+        raise TypeError(f'expected an image path, encoded bytes or a uint8 numpy array (BGR), '
+                        f'got {type(img).__name__} (one image per call; a PIL image: '
+                        'np.asarray(img)[..., ::-1])')
+    arr = img
     if arr.dtype != np.uint8:
         raise TypeError(f'expected a uint8 image, got dtype {arr.dtype} (scale to 0..255 first)')
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
@@ -184,7 +197,11 @@ class FaceLandmarker:
         if bboxes is None:
             boxes, scores, model_boxes = self.detect(image)
         else:
-            boxes = np.asarray(bboxes, np.float32).reshape(-1, 4)
+            boxes = np.asarray(bboxes, np.float32)
+            if boxes.shape[-1:] != (4, ) or boxes.ndim > 2:
+                raise ValueError(f'bboxes must be one [x0, y0, x1, y1] box or a list of them, '
+                                 f'got an array of shape {boxes.shape}')
+            boxes = boxes.reshape(-1, 4)
             if not np.isfinite(boxes).all() or ((boxes[:, 2:] - boxes[:, :2]) <= 0).any():
                 raise ValueError(f'bboxes must be finite xyxy boxes with x1 > x0, y1 > y0: '
                                  f'{boxes.tolist()}')

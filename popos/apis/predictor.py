@@ -67,7 +67,23 @@ class LandmarkPredictor:
         self._rgb = bool(pre.get('bgr_to_rgb', False))
         self._mean = np.asarray(pre.get('mean', (0., 0., 0.)), np.float32)
         self._std = np.asarray(pre.get('std', (1., 1., 1.)), np.float32)
+        self.num_keypoints = int(model_cfg.model.head.out_channels)
         self.runner = runner
+
+    def _check_outputs(self, outs: List[np.ndarray], faces: int) -> None:
+        """The model file must be the config's model: same keypoints, same heatmap size (a
+        mismatch would decode into plausible-looking garbage, not fail)."""
+        first = outs[0]
+        w, h = (int(v) for v in self.codec.heatmap_size)
+        if first.ndim == 4:
+            want, what = (faces, self.num_keypoints, h, w), f'{w}x{h} heatmaps (W x H)'
+        else:
+            want, what = (faces, self.num_keypoints, 2), 'keypoints'
+        if tuple(first.shape) != want:
+            raise ValueError(
+                f'the model file outputs {tuple(first.shape)} but its config expects '
+                f'{self.num_keypoints} {what} per face {want}: the exported file and the model '
+                'config belong to different models')
 
     def crops(self, img: np.ndarray, boxes: np.ndarray) -> Tuple[np.ndarray, List[dict]]:
         """BGR image + (N, 4) xyxy boxes -> normalised (N, 3, H, W) float32 crops and metas.
@@ -104,6 +120,7 @@ class LandmarkPredictor:
             return np.zeros((0, 0, 2), np.float32), np.zeros((0, 0), np.float32)
         inputs, metas = self.crops(img, boxes)
         outs = self.runner(inputs)
+        self._check_outputs(outs, len(boxes))
         if outs[0].ndim == 4:  # heatmaps: decode with the model's codec
             kpts, scores = decode_to_input_px(torch.from_numpy(outs[0]), self.codec)
             kpts, scores = kpts.numpy(), scores.numpy()

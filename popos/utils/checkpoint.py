@@ -73,6 +73,8 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     if '://' in str(filename):
         from mmengine.fileio import get
         source = io.BytesIO(get(filename))
+    elif osp.isfile(filename):
+        _check_is_torch_file(filename)
     try:
         return torch.load(source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -84,6 +86,21 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
             f'tensor or one of the types mmengine checkpoints store ({detail.strip()}). '
             'Only load checkpoints you trust; for a trusted custom type call '
             '`popos.utils.allow_checkpoint_types(MyType)` first.') from exc
+
+
+def _check_is_torch_file(filename: str) -> None:
+    """torch.save writes a zip archive (a raw pickle before torch 1.6); anything else, e.g. an
+    exported .onnx / .tflite model, would otherwise fail as an 'unsupported pickle operand'."""
+    import zipfile
+    with open(filename, 'rb') as f:
+        legacy_pickle = f.read(1) == b'\x80'
+    if legacy_pickle or zipfile.is_zipfile(filename):
+        return
+    hint = {'.onnx': " (an exported model: use backend='onnxruntime')",
+            '.tflite': " (an exported model: use backend='tflite')"}.get(
+                osp.splitext(filename)[1].lower(), '')
+    raise ValueError(f'{filename} is not a PyTorch checkpoint (a file written by torch.save)'
+                     f'{hint}')
 
 
 def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:

@@ -93,6 +93,8 @@ def test_gray_rgba_tiny_and_faceless_images(landmarker, val_faces, tmp_path):
     assert nme(landmarker(gray, bboxes=box)[0]['keypoints'], gt) < 3 * nme(ref, gt) + 5
     rgba = cv2.cvtColor(img, cv2.COLOR_BGR2BGRA)
     np.testing.assert_allclose(landmarker(rgba, bboxes=box)[0]['keypoints'], ref, atol=1e-3)
+    with open(path, 'rb') as f:                         # encoded bytes = the file itself
+        np.testing.assert_array_equal(landmarker(f.read(), bboxes=box)[0]['keypoints'], ref)
     assert landmarker(np.zeros((1, 1, 3), np.uint8)) == []
     assert landmarker(np.full((200, 300, 3), 90, np.uint8)) == []
     assert len(landmarker(np.zeros((1, 1), np.uint8), bboxes=[[0, 0, 1, 1]])) == 1
@@ -107,6 +109,14 @@ def test_bad_inputs_raise_errors_that_name_the_problem(landmarker, tmp_path):
         landmarker(str(bad))
     with pytest.raises(TypeError, match='uint8'):
         landmarker(np.zeros((10, 10, 3), np.float32))
+    for bad_input, error, match in (([], TypeError, 'got list'), (None, TypeError, 'NoneType'),
+                                    (str(tmp_path), IsADirectoryError, 'is a directory'),
+                                    (b'not an image', ValueError, 'cannot decode the 12 bytes')):
+        with pytest.raises(error, match=match):
+            landmarker(bad_input)
+    for boxes in ([1, 2, 3], [[1, 2, 3, 4, 5]], [[[1, 2, 3, 4]]]):
+        with pytest.raises(ValueError, match='one \\[x0, y0, x1, y1\\] box or a list'):
+            landmarker(np.zeros((10, 10, 3), np.uint8), bboxes=boxes)
     for shape in ((10, 10, 2), (2, 10, 10, 3), (10, )):
         with pytest.raises(ValueError, match=r'H x W \(x 1\|3\|4\) image, got shape'):
             read_image(np.zeros(shape, np.uint8))

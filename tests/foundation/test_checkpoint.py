@@ -186,3 +186,17 @@ def test_allow_checkpoint_types_admits_exactly_the_named_type(tmp_path):
     finally:   # the allow-list is process-wide: leave it as it was
         torch.serialization.clear_safe_globals()
         torch.serialization.add_safe_globals(before)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_named_as_such(tmp_path):
+    from popos.apis import FaceLandmarker
+    from popos.utils import safe_torch_load
+    from popos.weights import get_model_info
+    tflite = get_model_info('tiny')['exports']['tflite']
+    with pytest.raises(ValueError, match="not a PyTorch checkpoint.*backend='tflite'"):
+        FaceLandmarker('tiny', weights=tflite, detector=None)
+    text = osp.join(tmp_path, 'notes.pth')
+    with open(text, 'w') as f:
+        f.write('not a checkpoint')
+    with pytest.raises(ValueError, match='notes.pth is not a PyTorch checkpoint'):
+        safe_torch_load(text)

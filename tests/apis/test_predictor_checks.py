@@ -1,0 +1,35 @@
+"""An exported file that is not its config's model is refused, not decoded into garbage."""
+import numpy as np
+import pytest
+import torch
+
+
+class WrongHeatmaps(torch.nn.Module):
+    """(N, 3, 64, 64) -> (N, 68, 4, 4): the shipped tiny's input, another model's heatmaps."""
+
+    def forward(self, x):
+        return torch.nn.functional.adaptive_avg_pool2d(x.mean(1, keepdim=True), 4).repeat(
+            1, 68, 1, 1)
+
+
+class WrongKeypoints(torch.nn.Module):
+    """(N, 3, 64, 64) -> keypoints (N, 5, 2) and scores (N, 5): a 5-point decode-in-graph model."""
+
+    def forward(self, x):
+        k = x.mean((1, 2, 3))[:, None, None].repeat(1, 5, 2)
+        return k, k[..., 0]
+
+
+@pytest.mark.parametrize('module,expect', [(WrongHeatmaps(), r'8x8 heatmaps'),
+                                           (WrongKeypoints(), r'68 keypoints')])
+def test_mismatched_export_is_refused_with_a_clear_error(module, expect, tmp_path):
+    from popos.apis import FaceLandmarker
+    from popos.deploy.export import onnx_export_without_dynamo
+    path = str(tmp_path / 'other.onnx')
+    with onnx_export_without_dynamo():
+        torch.onnx.export(module, (torch.zeros(1, 3, 64, 64), ), path, opset_version=11,
+                          dynamic_axes={'input': {0: 'n'}}, input_names=['input'])
+    lm = FaceLandmarker('tiny', backend='onnxruntime', weights=path, detector=None)
+    img = np.full((96, 96, 3), 128, np.uint8)
+    with pytest.raises(ValueError, match=expect + r'.*belong to different models'):
+        lm(img, bboxes=[[10, 10, 80, 80]])
