@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence, Union
 
 from mmengine import Config
 
-from .config import backend_of, load_deploy_config, mmdeploy_view
+from .config import backend_of, decode_in_graph, load_deploy_config, mmdeploy_view
 from .export import load_model_config
 
 
@@ -26,6 +26,24 @@ def check_backend_files(deploy_cfg: Config, files: Sequence[str]) -> None:
         if not f.endswith(want):
             raise ValueError(f'{f}: the deploy config is for {backend_of(deploy_cfg)} and '
                              f'expects a {want} file')
+        # mmdeploy would fail later with "Invalid output name" on a mode mismatch
+        decode, outputs = decode_in_graph(deploy_cfg), _num_outputs(f)
+        if outputs != (2 if decode else 1):
+            has = 'keypoints and scores (decoder in the graph)' if outputs == 2 else \
+                'heatmaps' if outputs == 1 else f'{outputs} outputs'
+            use = 'a *_decode_* deploy config' if outputs == 2 else 'a deploy config without ' \
+                '_decode_'
+            raise ValueError(f'{f} outputs {has} but the deploy config expects '
+                             f'{"keypoints and scores" if decode else "heatmaps"}: use {use}')
+
+
+def _num_outputs(path: str) -> int:
+    """Output count of an exported .onnx / .tflite graph."""
+    if path.endswith('.onnx'):
+        import onnx
+        return len(onnx.load(path, load_external_data=False).graph.output)
+    from ai_edge_litert.interpreter import Interpreter
+    return len(Interpreter(model_path=path).get_signature_runner().get_output_details())
 
 
 def build_backend_model(deploy_cfg: Union[str, Config], model_cfg: Union[str, Config],

@@ -166,8 +166,16 @@ def test_evaluation_of_both_modes_agrees(heatmap_onnx, decode_onnx, model_cfg, t
     assert abs(hm['NME'] - dec['NME']) < 1e-3
 
 
-def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx):
+def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx, decode_onnx):
     from popos.deploy import build_backend_model
+    # a decode-in-graph file with a heatmap config and the other way round
+    with pytest.raises(ValueError, match=r'outputs keypoints and scores.*use a \*_decode_\*'):
+        build_backend_model(deploy_cfg('pose-detection_onnxruntime_dynamic.py'), model_cfg,
+                            [decode_onnx])
+    with pytest.raises(ValueError, match='outputs heatmaps but the deploy config expects '
+                                         'keypoints'):
+        build_backend_model(deploy_cfg('pose-detection_onnxruntime_decode_dynamic.py'),
+                            model_cfg, [heatmap_onnx])
     with pytest.raises(ValueError, match='tflite'):
         build_backend_model(deploy_cfg('pose-detection_tflite_fp32_static.py'), model_cfg,
                             [heatmap_onnx])
