@@ -74,7 +74,7 @@ setup(
         # shipped models: weights, their resolved configs and the index
         'popos.weights': ['*.pth', '*.py', '*.tflite', '*.onnx', 'models.json'],
     },
-    python_requires='>=3.9,<3.12',  # the range docs/get_started.md states and CI covers
+    python_requires='>=3.9,<3.12',  # the range docs/get_started.md states
     install_requires=parse_requirements('runtime.txt') + [
         'mmengine>=0.10.0,<1.0', 'mmpose>=1.3.0,<1.4', 'mmcv>=2.0.1,<2.2.0'
     ],
