@@ -54,19 +54,22 @@ def test_torch_backend_writes_pts_and_skips_bad_images(image_list, toy_root, che
     assert 'broken.png' in cap.err and 'missing.png' in cap.err
     assert '2 unreadable/failed' in cap.out
     gt = _gt(toy_root)
+    # outputs mirror the listed images' directories below their common parent
+    root = osp.commonpath([osp.dirname(img) for img in split_images(toy_root)[:3]] +
+                          [str(tmp_path)])
     for img in split_images(toy_root)[:3]:
         name = osp.basename(img)
-        stem = osp.splitext(name)[0]
-        faces = load_pts(str(out / f'{stem}.pts'))
+        base = out / osp.relpath(osp.splitext(img)[0], root)
+        faces = load_pts(f'{base}.pts')
         assert len(faces) == 1 and faces[0].shape == (98, 2)
-        assert (out / f'{stem}_vis.jpg').is_file()
+        assert osp.isfile(f'{base}_vis.jpg')
         # image px, not crop px: the face sits where the annotation says (untrained model,
         # so only the centroid is checked)
         box = JsonBoxes(boxes)(None, name)[0]
         centre = faces[0].mean(0)
         assert box[0] - 20 < centre[0] < box[2] + 20 and box[1] - 20 < centre[1] < box[3] + 20
         assert gt[name].shape == faces[0].shape
-    assert not (out / 'broken.pts').exists()
+    assert not list(out.rglob('broken*'))
 
 
 def test_onnx_backend_matches_torch_in_image_px(image_list, toy_root, model_cfg, checkpoint,
@@ -103,6 +106,9 @@ def test_missing_detector_or_checkpoint_is_a_clear_error(image_list, tmp_path, c
     code, _ = _run([image_list, tmp_path / 'x', '--model-cfg', MODEL_CFG, '--backend',
                     'torch'], capsys)
     assert 'needs --checkpoint' in str(code)
+    code, cap = _run([image_list, tmp_path / 'x', '--model-cfg', MODEL_CFG, '--backend',
+                      'tflite', '--checkpoint', 'ckpt.pth'], capsys)
+    assert '--checkpoint is for --backend torch' in str(code)
 
 
 def test_decoder_settings_reach_the_landmarker(tmp_path):
