@@ -72,6 +72,7 @@ def main(argv=None) -> int:
 
     from popos.apis import read_image
     from popos.apis.drawing import draw_faces
+    from popos.apis.predictor import ExportMismatchError
     from popos.datasets.pts import format_pts
 
     lm = build_landmarker(args.model, weights=args.weights, detector=args.detector,
@@ -87,7 +88,10 @@ def main(argv=None) -> int:
             note = f' (removed the earlier result {", ".join(removed)})' if removed else ''
             print(f'WARNING: skipping {path}: {err}{note}', file=sys.stderr)
             continue
-        faces = lm(img)
+        try:
+            faces = lm(img)
+        except ExportMismatchError as err:  # the model, not this image: stop
+            sys.exit(str(err))
         cv2.imwrite(base + '.jpg', draw_faces(img, faces))
         with open(base + '.json', 'w', encoding='utf-8') as fh:
             json.dump(dict(image=path, faces=faces_to_json(faces)), fh)

@@ -42,6 +42,7 @@ from popos.apis.cli import (BACKENDS, EXPORT_EXTS, IMAGE_EXTS, build_landmarker,
                             check_model, parse_cli, plan_outputs, remove_stale, shipped_names)
 from popos.utils.launch import add_decoder_argument  # noqa: E402
 
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -199,6 +200,7 @@ def main(argv=None) -> int:
 
     from popos.apis import read_image
     from popos.apis.drawing import draw_faces
+    from popos.apis.predictor import ExportMismatchError
     from popos.datasets.pts import format_pts
 
     landmarker = build(args)
@@ -219,6 +221,8 @@ def main(argv=None) -> int:
                 faces = landmarker(img)
                 if not faces:
                     print(f'no face found in {path}', file=sys.stderr)
+        except ExportMismatchError as err:  # the model, not this image: stop
+            sys.exit(str(err))
         except (OSError, ValueError, TypeError) as err:
             removed = remove_stale(base, suffixes)
             note = f' (removed the earlier result {", ".join(removed)})' if removed else ''

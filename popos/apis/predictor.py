@@ -16,6 +16,10 @@ from ..deploy.modules import HeatmapModel, decode_to_input_px
 from ..deploy.runners import BackendRunner, TorchRunner, build_runner
 
 
+class ExportMismatchError(ValueError):
+    """An exported model file whose outputs do not fit its model config."""
+
+
 class JsonBoxes:
     """Boxes from a COCO json (``images[].file_name`` + ``annotations[].bbox`` xywh)."""
 
@@ -80,7 +84,7 @@ class LandmarkPredictor:
         else:
             want, what = (faces, self.num_keypoints, 2), 'keypoints'
         if tuple(first.shape) != want:
-            raise ValueError(
+            raise ExportMismatchError(
                 f'the model file outputs {tuple(first.shape)} but its config expects '
                 f'{self.num_keypoints} {what} per face {want}: the exported file and the model '
                 'config belong to different models')

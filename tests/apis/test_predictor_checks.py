@@ -20,16 +20,38 @@ class WrongKeypoints(torch.nn.Module):
         return k, k[..., 0]
 
 
+def _export(module, path: str) -> str:
+    from popos.deploy.export import onnx_export_without_dynamo
+    with onnx_export_without_dynamo():
+        torch.onnx.export(module, (torch.zeros(1, 3, 64, 64), ), path, opset_version=11,
+                          dynamic_axes={'input': {0: 'n'}}, input_names=['input'])
+    return path
+
+
 @pytest.mark.parametrize('module,expect', [(WrongHeatmaps(), r'8x8 heatmaps'),
                                            (WrongKeypoints(), r'68 keypoints')])
 def test_mismatched_export_is_refused_with_a_clear_error(module, expect, tmp_path):
     from popos.apis import FaceLandmarker
-    from popos.deploy.export import onnx_export_without_dynamo
-    path = str(tmp_path / 'other.onnx')
-    with onnx_export_without_dynamo():
-        torch.onnx.export(module, (torch.zeros(1, 3, 64, 64), ), path, opset_version=11,
-                          dynamic_axes={'input': {0: 'n'}}, input_names=['input'])
+    path = _export(module, str(tmp_path / 'other.onnx'))
     lm = FaceLandmarker('tiny', backend='onnxruntime', weights=path, detector=None)
     img = np.full((96, 96, 3), 128, np.uint8)
     with pytest.raises(ValueError, match=expect + r'.*belong to different models'):
         lm(img, bboxes=[[10, 10, 80, 80]])
+
+
+def test_run_model_stops_at_a_mismatched_export(tmp_path):
+    """One message and a non-zero exit, not one warning per image and wrong .pts files."""
+    import os.path as osp
+    import runpy
+
+    import cv2
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    tool = runpy.run_path(osp.join(repo, 'tools', 'run_model.py'), run_name='run_model')
+    model = _export(WrongHeatmaps(), str(tmp_path / 'other.onnx'))
+    (tmp_path / 'imgs').mkdir()
+    cv2.imwrite(str(tmp_path / 'imgs' / 'a.png'), np.full((96, 96, 3), 128, np.uint8))
+    (tmp_path / 'imgs' / 'list.txt').write_text('a.png\n')
+    with pytest.raises(SystemExit, match='belong to different models'):
+        tool['main']([str(tmp_path / 'imgs' / 'list.txt'), str(tmp_path / 'out'), '--shipped',
+                      'tiny', '--model', model, '--whole-image'])
+    assert not (tmp_path / 'out' / 'a.pts').exists()
