@@ -3,6 +3,7 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 # albumentations 1.4 asks PyPI for a newer version on import; training runs offline
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
@@ -10,10 +11,13 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import popos  # noqa: F401
-from popos.utils import install_safe_loading
+from popos.utils import install_safe_loading, safe_torch_load
+from popos.utils.checkpoint import (CheckpointMismatchError, HeatmapSizeMismatchError,
+                                    check_checkpoint_fits, codec_heatmap_size)
 from popos.utils.launch import apply_common_args
 
 
@@ -116,6 +120,14 @@ def main():
     cfg = merge_args(cfg, args)
 
     runner = Runner.from_cfg(cfg)
+    # mmengine would load another model's checkpoint with a warning per key and evaluate
+    # random weights; mmpose's heads do not record their heatmap size
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    try:
+        check_checkpoint_fits(model, safe_torch_load(args.checkpoint, map_location='cpu'),
+                              args.checkpoint, codec_heatmap_size(cfg))
+    except (CheckpointMismatchError, HeatmapSizeMismatchError) as err:
+        sys.exit(str(err))
 
     if args.out:
 

@@ -57,6 +57,8 @@ def export_onnx(deploy_cfg: Union[str, Config], model_cfg: Union[str, Config],
     cfg = mmdeploy_view(load_deploy_config(deploy_cfg))
     model_cfg = load_model_config(model_cfg)
     save_file = save_file or cfg.onnx_config.get('save_file', 'end2end.onnx')
+    if checkpoint:  # mmdeploy loads non-strictly: refuse another model's checkpoint first
+        build_torch_model(model_cfg, checkpoint)
     with onnx_export_without_dynamo(), safe_loading():
         torch2onnx(img, work_dir, save_file, deploy_cfg=cfg, model_cfg=model_cfg,
                    model_checkpoint=checkpoint, device=device)
@@ -71,14 +73,18 @@ def build_torch_model(model_cfg: Union[str, Config], checkpoint: Optional[str],
     """The PyTorch pose model (eval mode) as mmdeploy builds it, checkpoint loaded safely."""
     from mmengine.runner import load_checkpoint
     from mmpose.registry import MODELS
+    from mmpose.utils import register_all_modules
 
     from ..utils import safe_loading
-    from mmpose.utils import register_all_modules
+    from ..utils.checkpoint import check_checkpoint_fits, codec_heatmap_size, safe_torch_load
 
     register_all_modules(init_default_scope=True)
     model_cfg = load_model_config(model_cfg)
     model = MODELS.build(model_cfg.model)
     if checkpoint:
+        # another model's checkpoint would load with warnings and export random weights
+        check_checkpoint_fits(model, safe_torch_load(checkpoint, map_location='cpu'),
+                              checkpoint, codec_heatmap_size(model_cfg))
         with safe_loading():
             load_checkpoint(model, checkpoint, map_location=device)
     return model.to(device).eval()

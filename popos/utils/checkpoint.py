@@ -147,3 +147,85 @@ def safe_loading() -> Iterator[None]:
     finally:
         if previous is not None:
             CheckpointLoader.register_scheme(prefixes='', loader=previous, force=True)
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint that was not trained with the model config it is loaded into."""
+
+
+class HeatmapSizeMismatchError(RuntimeError):
+    """A checkpoint was trained for another heatmap resolution than the model."""
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any, filename: str = 'checkpoint',
+                          heatmap_size: Optional[Any] = None) -> None:
+    """Raise :class:`CheckpointMismatchError` unless ``checkpoint`` (a loaded mmengine checkpoint
+    or state dict) has exactly ``model``'s parameters and buffers, with their shapes, and
+    :class:`HeatmapSizeMismatchError` if it records another heatmap size.
+
+    mmengine loads non-strictly (a warning per key) and mmpose's heads do not record their
+    heatmap size, so another model's checkpoint would evaluate or export as random weights. A
+    distiller's teacher keys (never saved) may be missing. ``heatmap_size`` (W, H): also compare
+    with the codec of the config stored in the checkpoint's meta by mmengine, when there is one.
+    """
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise CheckpointMismatchError(f'{filename} holds no state dict')
+    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
+    own = model.state_dict()
+    missing = [k for k in own if k not in state and not k.startswith('teacher.')]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in own
+              if k in state and hasattr(state[k], 'shape') and state[k].shape != own[k].shape]
+    problems = '; '.join(f'{len(v)} {what} (e.g. {v[0]})' for what, v in (
+        ('missing keys', missing), ('unexpected keys', unexpected),
+        ('shape mismatches, checkpoint vs config', shapes)) if v)
+    trained = _trained_heatmap_size(checkpoint) if heatmap_size is not None and isinstance(
+        checkpoint, dict) else None
+    if trained is not None and tuple(trained) != tuple(heatmap_size):
+        # the size first: a popos config at another size also changes the network
+        raise HeatmapSizeMismatchError(
+            f'{filename} was trained with {trained[0]}x{trained[1]} heatmaps (W x H) but this '
+            f'config makes {heatmap_size[0]}x{heatmap_size[1]}: use the config it was trained '
+            f'with (the same popos config at its size: --heatmap-size {trained[0]})'
+            + (f'; the network does not fit either: {problems}' if problems else ''))
+    if problems:
+        raise CheckpointMismatchError(
+            f'{filename} does not fit this model config: {problems}. It was trained with '
+            'another config')
+
+
+def codec_heatmap_size(cfg: Any) -> Optional[tuple]:
+    """(W, H) of a model config's codec (the last one of a list), or None."""
+    codec = cfg.get('codec') if hasattr(cfg, 'get') else None
+    codec = codec[-1] if isinstance(codec, (list, tuple)) and codec else codec
+    size = codec.get('heatmap_size') if hasattr(codec, 'get') else None
+    return tuple(int(v) for v in size) if size is not None else None
+
+
+def _trained_heatmap_size(checkpoint: dict) -> Optional[tuple]:
+    """The heatmap size a checkpoint records: publish_model's meta, or the ``codec =
+    dict(heatmap_size=...)`` of the config text mmengine stores in its meta, read with ``ast``
+    (the text is never executed: it comes from the file)."""
+    import ast
+    meta = checkpoint.get('meta') or {}
+    if isinstance(meta.get('heatmap_size'), (list, tuple)):  # tools/misc/publish_model.py
+        return tuple(int(v) for v in meta['heatmap_size'])
+    text = meta.get('cfg')
+    if not isinstance(text, str):
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == 'codec' for t in node.targets) and \
+                isinstance(node.value, ast.Call):
+            for kw in node.value.keywords:
+                if kw.arg == 'heatmap_size':
+                    try:
+                        return tuple(int(v) for v in ast.literal_eval(kw.value))
+                    except (ValueError, TypeError):
+                        return None
+    return None

@@ -200,3 +200,38 @@ def test_a_file_that_is_not_a_checkpoint_is_named_as_such(tmp_path):
         f.write('not a checkpoint')
     with pytest.raises(ValueError, match='notes.pth is not a PyTorch checkpoint'):
         safe_torch_load(text)
+
+
+def test_another_models_checkpoint_is_refused_not_loaded_as_random_weights(tmp_path):
+    """mmengine/mmpose load non-strictly; popos' loaders check the keys, shapes and the recorded
+    heatmap size first (mmpose's own heads record no size)."""
+    from mmengine.config import Config
+
+    from popos.apis import FaceLandmarker
+    from popos.deploy.export import build_torch_model
+    from popos.utils import safe_torch_load
+    from popos.utils.checkpoint import (CheckpointMismatchError, HeatmapSizeMismatchError,
+                                        check_checkpoint_fits)
+    from popos.utils.resolution import set_heatmap_size
+    from popos.weights import get_model_info
+    tiny, small = get_model_info('tiny'), get_model_info('small')
+    # another network that also records another size: both are named
+    for load in (lambda: build_torch_model(small['config'], tiny['checkpoint']),
+                 lambda: FaceLandmarker('small', weights=tiny['checkpoint'], detector=None)):
+        with pytest.raises(HeatmapSizeMismatchError, match='8x8 heatmaps.*does not fit either: '
+                                                           r'\d+ missing keys'):
+            load()
+    state = safe_torch_load(tiny['checkpoint'])['state_dict']      # no size recorded
+    with pytest.raises(CheckpointMismatchError, match='does not fit this model config'):
+        check_checkpoint_fits(build_torch_model(small['config'], None), state, 'tiny.pth',
+                              (4, 4))
+    # mmpose's DARK head: same weights at 8x8 and 32x32, told apart by the config in the meta
+    cfg = Config.fromfile(osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'configs',
+                                   '300w', 'td-hm_hrnetv2-w18s_dark-1xb32-20e_300w-128x128-hm8.py'))
+    model8 = build_torch_model(cfg, None)
+    big = cfg.copy()
+    set_heatmap_size(big, 32)
+    ckpt = dict(state_dict=model8.state_dict(), meta=dict(cfg=big.pretty_text))
+    with pytest.raises(HeatmapSizeMismatchError, match='trained with 32x32 heatmaps'):
+        check_checkpoint_fits(model8, ckpt, 'dark32.pth', (8, 8))
+    check_checkpoint_fits(model8, ckpt, 'dark32.pth', (32, 32))

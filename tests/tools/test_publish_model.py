@@ -40,3 +40,20 @@ def test_published_checkpoint_is_weights_only_and_predicts_the_same(tmp_path):
         ref, got = model._forward(x), reloaded._forward(x)
     assert got.dtype == torch.float32
     assert (got - ref).abs().max() <= 2e-2 * ref.abs().max()
+
+
+def test_publish_refuses_a_foreign_checkpoint_and_an_existing_name(tmp_path):
+    """The config/checkpoint pair must load together; a shipped name is not replaced silently."""
+    from popos.weights import get_model_info
+    tiny = get_model_info('tiny')['checkpoint']
+    res = subprocess.run([sys.executable, 'tools/misc/publish_model.py', CFG, tiny, 'x',
+                          '--out-dir', str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode != 0 and 'do not belong together' in res.stderr, res.stderr[-2000:]
+    assert not (tmp_path / 'x.pth').exists()
+    (tmp_path / 'x.py').write_text('# a shipped config\n')
+    res = subprocess.run([sys.executable, 'tools/misc/publish_model.py', CFG, tiny, 'x',
+                          '--out-dir', str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode != 0 and 'exists' in res.stderr and '--force' in res.stderr
+    assert (tmp_path / 'x.py').read_text() == '# a shipped config\n'

@@ -25,9 +25,22 @@ def main() -> None:
     parser.add_argument('name', help='model name (file stem in popos/weights/)')
     parser.add_argument('--out-dir', default=osp.join(ROOT, 'popos', 'weights'))
     parser.add_argument('--fp32', action='store_true', help='keep fp32 tensors (2x the size)')
+    parser.add_argument('--force', action='store_true',
+                        help='replace an existing <name>.pth / <name>.py in --out-dir')
     args = parser.parse_args()
+    outputs = [osp.join(args.out_dir, args.name + ext) for ext in ('.pth', '.py')]
+    existing = [p for p in outputs if osp.exists(p)]
+    if existing and not args.force:
+        sys.exit(f'{", ".join(existing)} exists (a shipped model?): pick another name or pass '
+                 '--force')
 
-    from popos.utils.checkpoint import safe_torch_load
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    import popos  # noqa: F401  (registers popos' modules)
+    from popos.utils.checkpoint import (CheckpointMismatchError, HeatmapSizeMismatchError,
+                                        check_checkpoint_fits, codec_heatmap_size,
+                                        safe_torch_load)
     ckpt = safe_torch_load(args.checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     dtype = torch.float32 if args.fp32 else torch.float16
@@ -37,6 +50,12 @@ def main() -> None:
              for k, v in state.items()}
     cfg = Config.fromfile(args.config)
     cfg.model.backbone.init_cfg = None
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    try:  # the pair must load together, as users will load it
+        check_checkpoint_fits(MODELS.build(cfg.model), ckpt, args.checkpoint,
+                              codec_heatmap_size(cfg))
+    except (CheckpointMismatchError, HeatmapSizeMismatchError) as err:
+        sys.exit(f'{args.config} and {args.checkpoint} do not belong together: {err}')
     cfg.load_from = None
     cfg.resume = False  # a shipped model is loaded, never resumed (no optimizer state)
     cfg.pop('work_dir', None)
@@ -44,8 +63,9 @@ def main() -> None:
                 heatmap_size=[int(v) for v in cfg.codec.heatmap_size],
                 input_size=[int(v) for v in cfg.codec.input_size],
                 num_keypoints=int(cfg.model.head.out_channels),
-                epoch=int(ckpt.get('meta', {}).get('epoch', -1)))
-    out_ckpt = osp.join(args.out_dir, args.name + '.pth')
+                epoch=int(ckpt.get('meta', {}).get('epoch', -1)),
+                iter=int(ckpt.get('meta', {}).get('iter', -1)))
+    out_ckpt = outputs[0]
     torch.save(dict(state_dict=state, meta=meta), out_ckpt)
     cfg.dump(osp.join(args.out_dir, args.name + '.py'))
     torch.load(out_ckpt, weights_only=True)  # must open with the safe loader, as users will

@@ -12,11 +12,8 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
+from ...utils.checkpoint import HeatmapSizeMismatchError
 from ..utils.flip import flip_heatmaps_exact
-
-
-class HeatmapSizeMismatchError(RuntimeError):
-    """A checkpoint was trained for another heatmap resolution than the model."""
 
 
 @MODELS.register_module()
