@@ -13,11 +13,7 @@ import torch
 from mmengine import Config
 
 from ..deploy.modules import HeatmapModel, decode_to_input_px
-from ..deploy.runners import BackendRunner, TorchRunner, build_runner
-
-
-class ExportMismatchError(ValueError):
-    """An exported model file whose outputs do not fit its model config."""
+from ..deploy.runners import BackendRunner, ExportMismatchError, TorchRunner, build_runner
 
 
 class JsonBoxes:

@@ -41,6 +41,22 @@ class BackendRunner:
         raise NotImplementedError
 
 
+class ExportMismatchError(ValueError):
+    """An exported model file whose inputs or outputs do not fit its model config."""
+
+
+def check_input_shape(path: str, expected: Sequence, inputs: np.ndarray) -> None:
+    """An exported graph's fixed (C, H, W) must be what the crops are: LiteRT would resize its
+    input silently (wrong landmarks) and onnxruntime fails deep in a kernel message."""
+    fixed = [int(e) if isinstance(e, (int, np.integer)) and int(e) > 0 else None
+             for e in list(expected)[1:]]
+    got = list(inputs.shape[1:])
+    if len(fixed) != len(got) or any(f is not None and f != g for f, g in zip(fixed, got)):
+        raise ExportMismatchError(
+            f'{path} takes {tuple(f or "?" for f in fixed)} inputs (C, H, W), the model config '
+            f'crops {tuple(got)}: the file and the config belong to different models')
+
+
 class OnnxRunner(BackendRunner):
     """onnxruntime session on CPU (``threads=1`` for latency measurements).
 
@@ -59,11 +75,14 @@ class OnnxRunner(BackendRunner):
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(path, opts, providers=['CPUExecutionProvider'])
+        self.path = path
         self.input_name = self.session.get_inputs()[0].name
-        self.batch_dim = self.session.get_inputs()[0].shape[0]
+        self.input_shape = self.session.get_inputs()[0].shape
+        self.batch_dim = self.input_shape[0]
 
     def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        check_input_shape(self.path, self.input_shape, inputs)
         if isinstance(self.batch_dim, int) and self.batch_dim != inputs.shape[0]:
             # A static-batch graph runs sample by sample.
             parts = [self.session.run(None, {self.input_name: x[None]}) for x in inputs]
@@ -78,6 +97,7 @@ class TFLiteRunner(BackendRunner):
 
     def __init__(self, path: str, threads: Optional[int] = None) -> None:
         from ai_edge_litert.interpreter import Interpreter
+        self.path = path
         self.interpreter = Interpreter(model_path=path, num_threads=threads or 1)
         self.runner = self.interpreter.get_signature_runner()
         inputs = self.runner.get_input_details()
@@ -116,6 +136,7 @@ class TFLiteRunner(BackendRunner):
 
     def __call__(self, inputs: np.ndarray) -> List[np.ndarray]:
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+        check_input_shape(self.path, self.input_detail['shape'], inputs)
         outs = []
         for x in inputs:
             res = self.runner(**{self.input_name: self._to_input(x[None])})

@@ -55,3 +55,17 @@ def test_run_model_stops_at_a_mismatched_export(tmp_path):
         tool['main']([str(tmp_path / 'imgs' / 'list.txt'), str(tmp_path / 'out'), '--shipped',
                       'tiny', '--model', model, '--whole-image'])
     assert not (tmp_path / 'out' / 'a.pts').exists()
+
+
+def test_exported_file_of_another_input_size_is_refused(tmp_path):
+    """LiteRT resizes a wrong input silently; onnxruntime fails in a kernel message."""
+    from popos.apis import FaceLandmarker
+    from popos.deploy.runners import ExportMismatchError
+    from popos.weights import get_model_info
+    tiny = get_model_info('tiny')['exports']                     # 64 px files
+    img = np.full((160, 160, 3), 128, np.uint8)
+    for backend in ('tflite', 'onnxruntime'):
+        lm = FaceLandmarker('small', backend=backend, weights=tiny[backend], detector=None)
+        with pytest.raises(ExportMismatchError, match=r'takes \(3, 64, 64\) inputs.*crops '
+                                                      r'\(3, 128, 128\)'):
+            lm(img, bboxes=[[20, 20, 140, 140]])
