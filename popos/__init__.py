@@ -13,6 +13,7 @@ from .utils.checkpoint import allow_mmengine_checkpoints  # noqa: E402
 # Additive only: torch's weights_only allow-list gains the types mmengine checkpoints hold.
 allow_mmengine_checkpoints()
 
-from . import codecs, datasets, embedded, evaluation, models  # noqa: E402,F401
+from . import codecs, datasets, embedded, evaluation, models, visualization  # noqa: E402,F401
 
-__all__ = ['__version__', 'codecs', 'datasets', 'embedded', 'evaluation', 'models']
+__all__ = ['__version__', 'codecs', 'datasets', 'embedded', 'evaluation', 'models',
+           'visualization']

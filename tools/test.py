@@ -93,6 +93,9 @@ def merge_args(cfg, args):
             '`default_hooks` field of config. Please set ' \
             '`visualization=dict(type="PoseVisualizationHook")`'
         cfg.default_hooks.visualization.enable = True
+        if cfg.get('visualizer', {}).get('type') == 'PoseLocalVisualizer':
+            # mmpose 1.3's OpenCV circles fail under numpy 2 (popos' subclass draws them)
+            cfg.visualizer.type = 'FaceLocalVisualizer'
         cfg.default_hooks.visualization.show = args.show
         if args.show:
             cfg.default_hooks.visualization.wait_time = args.wait_time
