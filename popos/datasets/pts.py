@@ -1,4 +1,9 @@
-"""Reader and writer of iBUG ``.pts`` landmark files (300W, ICME 2024)."""
+"""Reader and writer of iBUG ``.pts`` landmark files (300W, ICME 2024).
+
+Coordinates in ``.pts`` files are 1-based (iBUG's MATLAB convention: the centre of the top-left
+pixel is (1, 1)); popos, mmpose and COCO json are 0-based. The reader subtracts and the writer adds
+``origin`` (1 by default; 0 for files written 0-based by other tools).
+"""
 import os
 import os.path as osp
 from typing import List, Sequence, Union
@@ -12,7 +17,7 @@ def _error(path: str, lineno: int, msg: str) -> ValueError:
     return ValueError(f'{path}:{lineno}: malformed .pts file: {msg}')
 
 
-def parse_pts(text: str, path: str = '<string>') -> List[np.ndarray]:
+def parse_pts(text: str, path: str = '<string>', origin: float = 1.0) -> List[np.ndarray]:
     """Parse the text of a ``.pts`` file holding one or more faces.
 
     A face is the block::
@@ -30,9 +35,10 @@ def parse_pts(text: str, path: str = '<string>') -> List[np.ndarray]:
     Args:
         text (str): file content.
         path (str): shown in error messages.
+        origin (float): the file's coordinate of the top-left pixel centre (iBUG: 1).
 
     Returns:
-        List[np.ndarray]: one array of shape (n_points, 2) per face, float64.
+        List[np.ndarray]: one 0-based array of shape (n_points, 2) per face, float64.
 
     Raises:
         ValueError: naming ``path`` and the line number on malformed input.
@@ -70,7 +76,7 @@ def parse_pts(text: str, path: str = '<string>') -> List[np.ndarray]:
                 raise _error(
                     path, lineno, f'n_points is {n_points} but the block '
                     f'holds {len(points)} points')
-            faces.append(np.asarray(points, dtype=np.float64).reshape(-1, 2))
+            faces.append(np.asarray(points, dtype=np.float64).reshape(-1, 2) - origin)
             state, n_points = 'header', None
             continue
         parts = line.split()
@@ -93,19 +99,19 @@ def parse_pts(text: str, path: str = '<string>') -> List[np.ndarray]:
     return faces
 
 
-def load_pts(path: str) -> List[np.ndarray]:
-    """Read a ``.pts`` file: a list of (n_points, 2) arrays, one per face."""
+def load_pts(path: str, origin: float = 1.0) -> List[np.ndarray]:
+    """Read a ``.pts`` file: a list of 0-based (n_points, 2) arrays, one per face."""
     with open(path, encoding='utf-8') as f:
-        return parse_pts(f.read(), path)
+        return parse_pts(f.read(), path, origin)
 
 
-def format_pts(faces: ArrayOrList, precision: int = 3) -> str:
-    """Text of a ``.pts`` file for one face (K, 2) or several (F, K, 2)."""
+def format_pts(faces: ArrayOrList, precision: int = 3, origin: float = 1.0) -> str:
+    """Text of a ``.pts`` file for 0-based faces, one (K, 2) or several (F, K, 2)."""
     if isinstance(faces, np.ndarray) and faces.ndim == 2:
         faces = [faces]
     blocks = []
     for i, face in enumerate(faces):
-        face = np.asarray(face, dtype=np.float64)
+        face = np.asarray(face, dtype=np.float64) + origin
         if face.ndim != 2 or face.shape[1] != 2 or face.shape[0] == 0:
             raise ValueError(f'face {i} must have shape (K, 2), got '
                              f'{face.shape}')
@@ -120,9 +126,9 @@ def format_pts(faces: ArrayOrList, precision: int = 3) -> str:
     return ''.join(blocks)
 
 
-def dump_pts(faces: ArrayOrList, path: str, precision: int = 3) -> None:
-    """Write one face (K, 2) or several (F, K, 2) / list to ``path``."""
-    text = format_pts(faces, precision)
+def dump_pts(faces: ArrayOrList, path: str, precision: int = 3, origin: float = 1.0) -> None:
+    """Write one 0-based face (K, 2) or several (F, K, 2) / list to ``path``."""
+    text = format_pts(faces, precision, origin)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as f:
         f.write(text)

@@ -31,13 +31,16 @@ def load_converter():
 def test_parse_ibug_file():
     (face, ) = parse_pts(IBUG)
     assert face.shape == (3, 2)
-    assert face[1] == pytest.approx([449.459, 119.344])
+    # iBUG files are 1-based, popos arrays 0-based
+    assert face[1] == pytest.approx([448.459, 118.344])
+    assert parse_pts(IBUG, origin=0)[0][1] == pytest.approx([449.459, 119.344])
+    assert format_pts(face).splitlines()[4] == '449.459 119.344'   # written back 1-based
 
 
 def test_several_faces_per_file_and_crlf_bom():
     text = '\ufeff' + (IBUG + '\n' + IBUG.replace('446.000', '1e2')).replace(
         '\n', '\r\n')
-    faces = parse_pts(text)
+    faces = parse_pts(text, origin=0)
     assert len(faces) == 2 and faces[1][0] == pytest.approx([100., 91.])
 
 

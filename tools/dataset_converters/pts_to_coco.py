@@ -77,11 +77,12 @@ def convert(img_dir: str,
             num_keypoints: Optional[int] = None,
             bbox_padding: float = 1.2,
             scale_padding: float = 1.0,
-            skip_missing: bool = False) -> dict:
+            skip_missing: bool = False, pts_origin: float = 1.0) -> dict:
     """Build the COCO dict from ``img_dir`` (recursively) and ``.pts`` files.
 
     ``file_name`` entries are relative to ``img_dir`` (posix separators), so
     ``data_prefix=dict(img=<img_dir relative to data_root>)`` finds them.
+    Coordinates become 0-based: ``pts_origin`` is subtracted (iBUG files are 1-based).
     Raises ``ValueError`` for malformed ``.pts`` files (file and line named),
     a face with the wrong number of points, or an image without ``.pts``
     unless ``skip_missing``.
@@ -100,7 +101,7 @@ def convert(img_dir: str,
                 if skip_missing:
                     continue
                 raise ValueError(f'{img_path}: no landmark file {pts_path}')
-            faces = load_pts(pts_path)
+            faces = load_pts(pts_path, pts_origin)
             img_id = len(images) + 1
             width, height = image_size(img_path)
             images.append(
@@ -139,13 +140,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--scale-padding', type=float, default=1.0)
     parser.add_argument('--skip-missing', action='store_true',
                         help='skip images without a .pts file')
+    parser.add_argument('--pts-origin', type=float, default=1.0,
+                        help='coordinate of the top-left pixel centre in the .pts files '
+                        '(1: the iBUG / 300-W convention, and what popos writes; 0 for files '
+                        'written 0-based); subtracted to give 0-based COCO keypoints')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     coco = convert(args.img_dir, args.pts_dir, args.num_keypoints,
-                   args.bbox_padding, args.scale_padding, args.skip_missing)
+                   args.bbox_padding, args.scale_padding, args.skip_missing,
+                   args.pts_origin)
     os.makedirs(osp.dirname(osp.abspath(args.out_file)), exist_ok=True)
     with open(args.out_file, 'w', encoding='utf-8') as f:
         json.dump(coco, f)
