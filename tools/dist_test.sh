@@ -18,8 +18,8 @@ PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
-    $(dirname "$0")/test.py \
-    $CONFIG \
-    $CHECKPOINT \
+    "$(dirname "$0")/test.py" \
+    "$CONFIG" \
+    "$CHECKPOINT" \
     --launcher pytorch \
     "$@"

@@ -102,6 +102,10 @@ def test_bad_input_is_refused(tmp_path):
     bad.write_text('broken.jpg 1 2 3\n')
     with pytest.raises(ValueError, match='boxes.txt:1'):
         to_coco.read_boxes(str(bad))
+    for box in ('nan 0 10 10', '0 0 inf 10'):
+        bad.write_text(f'broken.jpg {box}\n')
+        with pytest.raises(ValueError, match='boxes.txt:1: box .* is not finite'):
+            to_coco.read_boxes(str(bad))
     bad.write_text('other.jpg 1 2 3 4\n')
     with pytest.raises(ValueError, match='not under'):
         to_coco.build_coco(str(imgs), to_coco.read_boxes(str(bad)))

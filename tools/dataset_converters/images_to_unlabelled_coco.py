@@ -17,6 +17,7 @@ Usage::
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 from typing import Dict, List, Optional
@@ -38,6 +39,8 @@ def read_boxes(path: str) -> Dict[str, List[List[float]]]:
                 x, y, w, h = (float(v) for v in parts[1:])
             except ValueError:
                 raise ValueError(f'{path}:{n}: expected "<image> x y w h", got {line.strip()!r}')
+            if not all(math.isfinite(v) for v in (x, y, w, h)):
+                raise ValueError(f'{path}:{n}: box {[x, y, w, h]} is not finite')
             if w <= 0 or h <= 0:
                 raise ValueError(f'{path}:{n}: box {w}x{h} is empty')
             boxes.setdefault(osp.normpath(parts[0]), []).append([x, y, w, h])
