@@ -23,6 +23,9 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$THREADS}" MKL_NUM_THREADS="${MKL_NUM
 start=$(date +%s)
 
 if [ ! -f "$DATA/annotations/face_landmarks_wflw_test.json" ]; then
+  # an interrupted generation leaves a partial folder, which the generator refuses to reuse;
+  # only the demo's own default folder is removed for the user
+  if [ -d "$DATA" ] && [ "$DATA" = "data/synthetic_wflw" ]; then rm -rf "$DATA"; fi
   "$PY" tools/dataset_converters/make_synthetic_faces.py --layout wflw --num-train "$NUM_TRAIN" \
       --num-test "$NUM_TEST" --image-size 256 --seed 0 --out "$DATA"
 fi

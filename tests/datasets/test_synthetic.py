@@ -282,3 +282,10 @@ def test_cli_writes_the_layout(tmp_path):
     assert s['faces'] == {'train': 2, 'val': 1}
     assert len(os.listdir(tmp_path / 'train2017')) == 2
     assert len(os.listdir(tmp_path / 'val2017')) == 1
+    # a second run into the same folder would mix its files with these
+    for argv in (['--out', str(tmp_path)], ['--out', str(tmp_path / 'n'), '--num-train', '0',
+                                           '--num-test', '0'],
+                 ['--out', str(tmp_path / 'n'), '--image-size', '8']):
+        with pytest.raises(SystemExit):
+            make_synthetic_faces.main(argv + ['--workers', '1', '--no-progress'])
+    assert not (tmp_path / 'n').exists()

@@ -15,6 +15,7 @@ Usage::
 """
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 
@@ -39,7 +40,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--workers', type=int, default=None,
                    help='processes (default: min(2, cpu count))')
     p.add_argument('--no-progress', action='store_true')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.num_train < 0 or args.num_test < 0 or args.num_train + args.num_test == 0:
+        p.error('--num-train and --num-test must be >= 0, and not both 0')
+    if args.image_size < 32:
+        p.error(f'--image-size {args.image_size}: a face needs at least 32 px')
+    # an earlier run's files would mix with this one's (the json of one layout pointing at the
+    # images of another, stale images beyond the new count)
+    if osp.isdir(args.out) and os.listdir(args.out):
+        p.error(f'--out {args.out} is not empty: choose a new folder (or delete the old one)')
+    return args
 
 
 def main(argv=None) -> dict:
