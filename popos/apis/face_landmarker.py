@@ -12,7 +12,8 @@ BACKENDS = ('torch', 'onnxruntime', 'tflite')
 
 
 def read_image(img: ImageLike) -> np.ndarray:
-    """A path or an array (gray, BGR, BGRA; uint8) -> H x W x 3 BGR uint8, or a clear error."""
+    """A path, encoded image bytes or a uint8 array (gray, BGR, BGRA) -> H x W x 3 BGR uint8,
+    or a clear error."""
     import cv2
     if isinstance(img, (bytes, bytearray)):
         # encoded file contents (e.g. a JPEG read from a socket): decode them, do not treat
