@@ -69,8 +69,13 @@ def evaluate_backend(deploy_cfg: Union[str, Config], model_cfg: Union[str, Confi
     if cfg_options:
         model_cfg.merge_from_dict(cfg_options)
     cfg = load_deploy_config(deploy_cfg)
-    if batch_size is None and backend_of(cfg) == 'onnxruntime' and not has_dynamic_batch(cfg):
+    static_onnx = backend_of(cfg) == 'onnxruntime' and not has_dynamic_batch(cfg)
+    if batch_size is None and static_onnx:
         batch_size = 1  # a static ONNX graph has batch 1 (mmdeploy's tools/test.py default)
+    elif static_onnx and batch_size != 1:
+        raise ValueError(f'the deploy config {cfg.filename or ""} exports a static batch of 1: '
+                         f'evaluate with --batch-size 1 (or export with a *_dynamic config), '
+                         f'got {batch_size}')
     if batch_size:
         model_cfg.test_dataloader.batch_size = batch_size
     task, model = build_backend_model(cfg, model_cfg, files, device)

@@ -45,6 +45,9 @@ def deploy(deploy_cfg: Union[str, Config], model_cfg: Union[str, Config],
     check_input_size(cfg, model_cfg)
     if not osp.isfile(img):
         raise FileNotFoundError(f'image not found: {img}')
+    import cv2
+    if cv2.imread(img) is None:
+        raise ValueError(f'cannot read image {img}: the export traces the model on it')
     os.makedirs(work_dir, exist_ok=True)
     result: Dict = dict(onnx=export_onnx(cfg, model_cfg, checkpoint, img, work_dir, device))
     backend_file = result['onnx']

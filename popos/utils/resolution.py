@@ -43,12 +43,18 @@ def set_heatmap_size(cfg: Config, size: int) -> Config:
     """
     from ..models.backbones.lowres_hrnet import LOW_RES_PLAN, hrnet_out_channels
     size = int(size)
+    if size <= 0:
+        raise ValueError(f'heatmap size must be a positive number of pixels, got {size}')
     codec = cfg.get('codec') or cfg.model.head.get('decoder')
     if not codec:
         raise ValueError('config has no heatmap codec to resize')
     in_w, in_h = (int(v) for v in codec['input_size'])
-    if in_h % size or in_w * size % in_h:
-        raise ValueError(f'heatmap size {size} does not divide the input {in_w}x{in_h}')
+    if in_h % size:
+        raise ValueError(f'heatmap height {size} does not divide the input height {in_h} '
+                         f'(input {in_w}x{in_h})')
+    if in_w * size % in_h:
+        raise ValueError(f'heatmap height {size} gives a stride of {in_h // size} px, which does '
+                         f'not divide the input width {in_w} (input {in_w}x{in_h})')
     stride = in_h // size
     new_hw = (in_w // stride, size)
 

@@ -134,3 +134,14 @@ def test_converter_errors_and_cli(tmp_path):
     (img_dir / 'a.pts').write_text('version: 1\nn_points: 51\n{\n1 2\n}\n')
     with pytest.raises(ValueError, match=r'a\.pts:5:'):
         conv.convert(str(img_dir), skip_missing=True)
+    # mixed point counts, a degenerate face (file named), a corrupt image
+    dump_pts(np.full((1, 51, 2), 7.0), str(img_dir / 'a.pts'))
+    with pytest.raises(ValueError, match=r'a\.pts: face 1: degenerate'):
+        conv.convert(str(img_dir), skip_missing=True)
+    dump_pts(np.random.default_rng(1).uniform(5, 40, (1, 5, 2)), str(img_dir / 'a.pts'))
+    with pytest.raises(ValueError, match=r'b\.pts: a face has 51 points, expected 5'):
+        conv.convert(str(img_dir), skip_missing=True)
+    (img_dir / 'a.pts').unlink()
+    (img_dir / 'sub' / 'b.png').write_bytes(b'not a png')
+    with pytest.raises(ValueError, match=r'b\.png: cannot read the image'):
+        conv.convert(str(img_dir), skip_missing=True)

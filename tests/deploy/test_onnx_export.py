@@ -166,8 +166,18 @@ def test_evaluation_of_both_modes_agrees(heatmap_onnx, decode_onnx, model_cfg, t
     assert abs(hm['NME'] - dec['NME']) < 1e-3
 
 
-def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx, decode_onnx):
+def test_wrong_backend_file_is_refused(model_cfg, heatmap_onnx, decode_onnx, checkpoint,
+                                       tmp_path):
+    import popos.deploy as pd
     from popos.deploy import build_backend_model
+    with pytest.raises(ValueError, match='static batch of 1'):
+        pd.evaluate_backend(deploy_cfg('pose-detection_onnxruntime_static.py'), model_cfg,
+                            [heatmap_onnx], str(tmp_path), batch_size=4)
+    text = tmp_path / 'notes.jpg'
+    text.write_text('not an image')
+    with pytest.raises(ValueError, match='cannot read image .*notes.jpg'):
+        pd.deploy(deploy_cfg('pose-detection_onnxruntime_static.py'), model_cfg, checkpoint,
+                  str(text), str(tmp_path / 'work'))
     # a decode-in-graph file with a heatmap config and the other way round
     with pytest.raises(ValueError, match=r'outputs keypoints and scores.*use a \*_decode_\*'):
         build_backend_model(deploy_cfg('pose-detection_onnxruntime_dynamic.py'), model_cfg,

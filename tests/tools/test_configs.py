@@ -103,6 +103,8 @@ def test_switch_refuses_what_it_cannot_do():
     cfg = Config.fromfile(WFLW)
     with pytest.raises(ValueError, match='does not divide'):
         set_heatmap_size(cfg, 48)
+    with pytest.raises(ValueError, match='positive'):
+        set_heatmap_size(Config.fromfile(WFLW), 0)
     with pytest.raises(ValueError, match='strides'):
         set_heatmap_size(Config.fromfile(WFLW), 2)
     cfg = Config.fromfile(MBV2)

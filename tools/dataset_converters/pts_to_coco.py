@@ -103,16 +103,25 @@ def convert(img_dir: str,
                 raise ValueError(f'{img_path}: no landmark file {pts_path}')
             faces = load_pts(pts_path, pts_origin)
             img_id = len(images) + 1
-            width, height = image_size(img_path)
+            try:
+                width, height = image_size(img_path)
+            except OSError as err:  # PIL's UnidentifiedImageError is an OSError
+                raise ValueError(f'{img_path}: cannot read the image ({err})') from None
             images.append(
                 dict(id=img_id, file_name=rel, width=width, height=height))
             for face in faces:
-                if num_keypoints and len(face) != num_keypoints:
+                # without --num-keypoints the first face sets the count for the whole set
+                want = num_keypoints or (len(annotations[0]['keypoints']) // 3
+                                         if annotations else len(face))
+                if len(face) != want:
                     raise ValueError(f'{pts_path}: a face has {len(face)} '
-                                     f'points, expected {num_keypoints}')
-                annotations.append(
-                    face_annotation(face, len(annotations) + 1, img_id,
-                                    bbox_padding, scale_padding))
+                                     f'points, expected {want}')
+                try:
+                    annotations.append(
+                        face_annotation(face, len(annotations) + 1, img_id,
+                                        bbox_padding, scale_padding))
+                except ValueError as err:
+                    raise ValueError(f'{pts_path}: {err}') from None
     if not images:
         raise ValueError(f'no image with a .pts file found in {img_dir}')
     num_k = num_keypoints or len(annotations[0]['keypoints']) // 3
