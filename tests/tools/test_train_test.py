@@ -187,6 +187,14 @@ def test_tune_decoder_evaluates_like_test_py(trained, tiny_wflw, tmp_path):
     assert abs(default['metrics']['NME'] - json.loads(ref.read_text())['NME']) < 1e-9
     assert len(set(nmes)) > 1, 'the decoder settings did not reach the decoder'
     assert 'best: model.head.decoder.' in proc.stdout
+    # a tie at the best is named with the settings that did not move the metric
+    tied = [r['settings'] for r in results if r['metrics']['NME'] == nmes[0]]
+    if len(tied) > 1:
+        line = next(ln for ln in proc.stdout.splitlines() if 'tie at the best' in ln)
+        for k in tied[0]:
+            assert (k in line) == (len({str(t[k]) for t in tied}) > 1), line
+    else:
+        assert 'tie at the best' not in proc.stdout
 
 
 def test_tune_decoder_refuses_bad_parameters():

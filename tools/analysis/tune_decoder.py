@@ -146,6 +146,12 @@ def main() -> None:
         row = [str(v) for v in settings.values()] or ['—']
         print(f'| {" | ".join(row)} | {metrics[key]:.4f} |')
     best = results[0][0]
+    tied = [s for s, m in results if m[key] == results[0][1][key]]
+    if len(tied) > 1:
+        # e.g. topk with refine='pseudorange' and fallback='seed': the setting is never read
+        changed = sorted(k for k in best if len({str(s[k]) for s in tied}) > 1)
+        print(f'\n{len(tied)} combinations tie at the best {args.metric}; these settings did not '
+              f'change it: {", ".join(changed)} (the configured decoder may not use them)')
     print('\nbest:', ' '.join(f'model.head.decoder.{k}={v}' for k, v in best.items()) or
           'the config\'s settings', f'({args.metric} {results[0][1][key]:.4f})')
     if args.out:
