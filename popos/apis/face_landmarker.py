@@ -116,19 +116,12 @@ class FaceLandmarker:
         self.backend = backend
         self.detector = build_detector(detector, device) if detector is not None else None
         if backend == 'torch':
-            from mmengine.runner import load_checkpoint
             from mmpose.apis import init_model
 
-            from ..utils import safe_loading
-            from ..utils.checkpoint import (check_checkpoint_fits, codec_heatmap_size,
-                                            safe_torch_load)
+            from ..utils.checkpoint import load_checked_checkpoint
             self.model = init_model(config, None, device=device)
             # mmpose loads non-strictly: another model's weights would give wrong landmarks
-            ckpt = safe_torch_load(checkpoint, map_location='cpu')
-            check_checkpoint_fits(self.model, ckpt, checkpoint,
-                                  codec_heatmap_size(self.model.cfg))
-            with safe_loading():
-                load_checkpoint(self.model, checkpoint, map_location=device)
+            ckpt = load_checked_checkpoint(self.model, checkpoint, self.model.cfg)
             # as init_model: the checkpoint's dataset meta over the config's
             if 'dataset_meta' in (ckpt.get('meta') or {}):
                 self.model.dataset_meta = ckpt['meta']['dataset_meta']

@@ -71,22 +71,17 @@ def export_onnx(deploy_cfg: Union[str, Config], model_cfg: Union[str, Config],
 def build_torch_model(model_cfg: Union[str, Config], checkpoint: Optional[str],
                       device: str = 'cpu') -> torch.nn.Module:
     """The PyTorch pose model (eval mode) as mmdeploy builds it, checkpoint loaded safely."""
-    from mmengine.runner import load_checkpoint
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules
 
-    from ..utils import safe_loading
-    from ..utils.checkpoint import check_checkpoint_fits, codec_heatmap_size, safe_torch_load
+    from ..utils.checkpoint import load_checked_checkpoint
 
     register_all_modules(init_default_scope=True)
     model_cfg = load_model_config(model_cfg)
     model = MODELS.build(model_cfg.model)
     if checkpoint:
         # another model's checkpoint would load with warnings and export random weights
-        check_checkpoint_fits(model, safe_torch_load(checkpoint, map_location='cpu'),
-                              checkpoint, codec_heatmap_size(model_cfg))
-        with safe_loading():
-            load_checkpoint(model, checkpoint, map_location=device)
+        load_checked_checkpoint(model, checkpoint, model_cfg)
     return model.to(device).eval()
 
 

@@ -158,7 +158,7 @@ class HeatmapSizeMismatchError(RuntimeError):
 
 
 def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any, filename: str = 'checkpoint',
-                          heatmap_size: Optional[Any] = None) -> None:
+                          heatmap_size: Optional[Any] = None) -> dict:
     """Raise :class:`CheckpointMismatchError` unless ``checkpoint`` (a loaded mmengine checkpoint
     or state dict) has exactly ``model``'s parameters and buffers, with their shapes, and
     :class:`HeatmapSizeMismatchError` if it records another heatmap size.
@@ -167,6 +167,7 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any, filename: str
     heatmap size, so another model's checkpoint would evaluate or export as random weights. A
     distiller's teacher keys (never saved) may be missing. ``heatmap_size`` (W, H): also compare
     with the codec of the config stored in the checkpoint's meta by mmengine, when there is one.
+    Returns the state dict (``module.`` prefixes stripped), ready to load.
     """
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
@@ -193,14 +194,26 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any, filename: str
         raise CheckpointMismatchError(
             f'{filename} does not fit this model config: {problems}. It was trained with '
             'another config')
+    return state
+
+
+def load_checked_checkpoint(model: torch.nn.Module, filename: str, cfg: Any) -> dict:
+    """Read ``filename`` once (``weights_only=True``), check it fits ``model`` built from
+    ``cfg`` (:func:`check_checkpoint_fits`) and load its weights; returns the checkpoint."""
+    from mmengine.runner import load_state_dict
+    checkpoint = safe_torch_load(filename, map_location='cpu')
+    state = check_checkpoint_fits(model, checkpoint, filename, codec_heatmap_size(cfg))
+    load_state_dict(model, state)
+    return checkpoint
 
 
 def codec_heatmap_size(cfg: Any) -> Optional[tuple]:
-    """(W, H) of a model config's codec (the last one of a list), or None."""
-    codec = cfg.get('codec') if hasattr(cfg, 'get') else None
-    codec = codec[-1] if isinstance(codec, (list, tuple)) and codec else codec
-    size = codec.get('heatmap_size') if hasattr(codec, 'get') else None
-    return tuple(int(v) for v in size) if size is not None else None
+    """``config_heatmap_size``, or None for a config without a heatmap codec (e.g. SimCC)."""
+    from .resolution import config_heatmap_size
+    try:
+        return config_heatmap_size(cfg)
+    except (ValueError, AttributeError, KeyError):
+        return None
 
 
 def _trained_heatmap_size(checkpoint: dict) -> Optional[tuple]:

@@ -26,8 +26,11 @@ def _walk(node: Any) -> Iterator[dict]:
 
 
 def config_heatmap_size(cfg: Config) -> Tuple[int, int]:
-    """The ``(W, H)`` heatmap size of a config, from its top-level codec or head decoder."""
+    """The ``(W, H)`` heatmap size of a config, from its top-level codec (the last of a list)
+    or head decoder."""
     codec = cfg.get('codec') or cfg.model.head.get('decoder')
+    if isinstance(codec, (list, tuple)):
+        codec = codec[-1] if codec else None
     if not codec or 'heatmap_size' not in codec:
         raise ValueError('config has no heatmap codec (top-level `codec` or model.head.decoder)')
     return tuple(int(v) for v in codec['heatmap_size'])
