@@ -2,7 +2,6 @@
 """Test (and evaluate) a pose model: mmpose's tools/test.py, plus ``--heatmap-size``."""
 import argparse
 import os
-import os.path as osp
 import sys
 
 # albumentations 1.4 asks PyPI for a newer version on import; training runs offline
@@ -18,7 +17,9 @@ import popos  # noqa: F401
 from popos.utils import install_safe_loading, safe_torch_load
 from popos.utils.checkpoint import (CheckpointMismatchError, HeatmapSizeMismatchError,
                                     check_checkpoint_fits, codec_heatmap_size)
-from popos.utils.launch import apply_common_args
+from popos.utils.launch import apply_common_args, set_work_dir
+
+METRIC_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
 
 def parse_args():
@@ -28,7 +29,8 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--work-dir', help='the directory to save evaluation results')
-    parser.add_argument('--out', help='the file to save metric results.')
+    parser.add_argument('--out', help='the file to save metric results (.json, .yaml, .yml, '
+                        '.pkl or .pickle: mmengine.dump picks the format by extension)')
     parser.add_argument(
         '--dump',
         type=str,
@@ -71,6 +73,12 @@ def parse_args():
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    # checked before the run: mmengine would only fail when it writes them, after the test
+    if args.out and not args.out.endswith(METRIC_FORMATS):
+        parser.error(f'--out {args.out}: the metrics file must end in one of '
+                     f'{", ".join(METRIC_FORMATS)}')
+    if args.dump and not args.dump.endswith(('.pkl', '.pickle')):
+        parser.error(f'--dump {args.dump}: the predictions file must be a .pkl or .pickle')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -81,11 +89,8 @@ def merge_args(cfg, args):
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
 
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    # the config's own heatmap size, before --heatmap-size changes it (names the work dir)
+    config_heatmap = codec_heatmap_size(cfg)
 
     if args.show or (args.show_dir is not None):
         assert 'visualization' in cfg.default_hooks, \
@@ -104,10 +109,9 @@ def merge_args(cfg, args):
 
     # before --dump turns test_evaluator into a list, so `test_evaluator.x=y` still applies
     cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size)
+    cfg = set_work_dir(cfg, args.config, args.work_dir, config_heatmap)
 
     if args.dump is not None:
-        assert args.dump.endswith(('.pkl', '.pickle')), \
-            'the dump file must be a pkl file.'
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)
         if isinstance(cfg.test_evaluator, (list, tuple)):
             cfg.test_evaluator = [*cfg.test_evaluator, dump_metric]

@@ -2,7 +2,6 @@
 """Train a pose model: mmpose's tools/train.py, plus ``--heatmap-size`` and CPU-safe dist."""
 import argparse
 import os
-import os.path as osp
 
 # albumentations 1.4 asks PyPI for a newer version on import; training runs offline
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
@@ -12,7 +11,8 @@ from mmengine.runner import Runner
 
 import popos  # noqa: F401  (registers popos even if a config forgets custom_imports)
 from popos.utils import install_safe_loading
-from popos.utils.launch import apply_common_args
+from popos.utils.checkpoint import codec_heatmap_size
+from popos.utils.launch import apply_common_args, set_work_dir
 
 
 def parse_args():
@@ -92,11 +92,8 @@ def parse_args():
 def merge_args(cfg, args):
     """Merge CLI arguments to config."""
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    # the config's own heatmap size, before --heatmap-size changes it (names the work dir)
+    config_heatmap = codec_heatmap_size(cfg)
 
     if args.amp is True:
         from mmengine.optim import AmpOptimWrapper, OptimWrapper
@@ -135,7 +132,8 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    return apply_common_args(cfg, args.cfg_options, args.heatmap_size)
+    cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size)
+    return set_work_dir(cfg, args.config, args.work_dir, config_heatmap)
 
 
 def main():

@@ -25,6 +25,18 @@ def parse_cli(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
                      'anchor_mask=monotone robust_iters=0')
 
 
+def positive_int(text: str) -> int:
+    """argparse ``type`` of a count such as ``--limit``: an integer >= 1 (0 or a negative
+    number would slice the input to nothing, or drop its last items)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number, got {text!r}') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+    return value
+
+
 def shipped_names() -> List[str]:
     from popos.weights import list_aliases, list_models
     return list(list_aliases()) + list_models()

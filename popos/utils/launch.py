@@ -1,6 +1,8 @@
 """What popos' tools add to mmpose's: resolution switch, CPU dist, decoder settings."""
 import argparse
-from typing import Optional
+import os.path as osp
+import re
+from typing import Optional, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -36,6 +38,29 @@ def apply_common_args(cfg: Config, cfg_options: Optional[dict],
             torch.distributed.init_process_group(backend='gloo')
         print_log('no CUDA device: distributed backend switched from nccl to gloo',
                   logger='current')
+    return cfg
+
+
+def set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str],
+                 config_heatmap: Optional[Tuple[int, int]]) -> Config:
+    """``--work-dir``, else the config's own ``work_dir``, else ``work_dirs/<config name>``.
+
+    When ``--heatmap-size`` trained another size than the config names (``config_heatmap``:
+    the config's ``(W, H)`` before the flag), the name's ``-hm...`` suffix is replaced by the
+    size in use, e.g. ``...-hm8.py --heatmap-size 16`` -> ``work_dirs/...-hm16``: a run at
+    another size would otherwise share the directory, and ``--resume`` would continue
+    the other size's checkpoint.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        from .checkpoint import codec_heatmap_size
+        name = osp.splitext(osp.basename(config_path))[0]
+        size = codec_heatmap_size(cfg)  # None without a heatmap codec (e.g. SimCC)
+        if None not in (size, config_heatmap) and tuple(size) != tuple(config_heatmap):
+            w, h = size
+            name = re.sub(r'-hm\d+(x\d+)?$', '', name) + (f'-hm{h}' if w == h else f'-hm{w}x{h}')
+        cfg.work_dir = osp.join('./work_dirs', name)
     return cfg
 
 

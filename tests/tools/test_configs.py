@@ -111,3 +111,32 @@ def test_switch_refuses_what_it_cannot_do():
     cfg.heatmap_variants = {}
     with pytest.raises(ValueError, match='heatmap_variants'):
         set_heatmap_size(cfg, 16)
+
+
+def test_work_dir_names_the_heatmap_size_in_use():
+    from popos.utils.checkpoint import codec_heatmap_size
+    from popos.utils.launch import set_work_dir
+    hm8 = osp.join(ROOT, 'configs', 'synthetic',
+                   'td-hm_hrnetv2-w18s_popos-1xb32-24e_synthetic-wflw-128x128-hm8.py')
+
+    def work_dir(path, size=None, flag=None):
+        cfg = Config.fromfile(path)
+        own = codec_heatmap_size(cfg)
+        if size is not None:
+            set_heatmap_size(cfg, size)
+        return set_work_dir(cfg, path, flag, own).work_dir
+
+    name = osp.splitext(osp.basename(hm8))[0]
+    assert work_dir(hm8) == work_dir(hm8, 8) == osp.join('./work_dirs', name)
+    # another size: the -hm suffix says which (a run at 16x16 never resumes the 8x8 one)
+    assert work_dir(hm8, 16) == osp.join('./work_dirs', name[:-len('-hm8')] + '-hm16')
+    # a short entry point without a suffix gets one; its own size (64) keeps the plain name
+    assert work_dir(WFLW, 8) == './work_dirs/wflw_hrnet_popos-hm8'
+    assert work_dir(WFLW, 64) == './work_dirs/wflw_hrnet_popos'
+    assert work_dir(hm8, 16, 'runs/mine') == 'runs/mine'          # --work-dir wins
+    cfg = Config.fromfile(hm8)
+    cfg.work_dir = 'runs/cfg'                                      # so does the config's own
+    assert set_work_dir(cfg, hm8, None, (8, 8)).work_dir == 'runs/cfg'
+    # a non-square map names width x height
+    coco = osp.join(ROOT, 'configs', 'coco', 'td-hm_res50_popos-8xb64-210e_coco-256x192-hm12x16.py')
+    assert work_dir(coco, 8).endswith('_coco-256x192-hm6x8')

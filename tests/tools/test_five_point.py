@@ -90,6 +90,17 @@ def test_pseudo_labels_load_as_300w_and_the_aflw_check_runs(tmp_path):
     assert item['keypoints'].shape == (1, 68, 2) and osp.isfile(item['img_path'])
     assert (item['keypoints_visible'] > 0).all() and item['bbox_scale'][0, 0] > 20
 
+    # no face passes: an empty but valid file, said so (was a numpy warning and NaN)
+    empty = tmp_path / 'none.json'
+    proc = subprocess.run(cmd[:cmd.index('--out')] + ['--out', str(empty), '--limit', '2',
+                                                      '--max-nme', '1e-9'],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'no face passed' in proc.stdout and 'nan' not in proc.stdout.lower()
+    coco = json.loads(empty.read_text())
+    assert coco['annotations'] == [] and coco['info']['teacher_five_point']['kept_median_nme'] \
+        is None
+
     res = tmp_path / 'aflw.json'
     subprocess.run([sys.executable, 'tools/analysis/eval_five_point.py', 'small', '--limit', '4',
                     '--ann', osp.join(SHARED, 'mtfl/annotations/mtfl_aflw_test.json'),
@@ -98,3 +109,26 @@ def test_pseudo_labels_load_as_300w_and_the_aflw_check_runs(tmp_path):
                     '--out', str(res)], cwd=REPO, check=True, env=env, capture_output=True)
     summary = json.loads(res.read_text())
     assert summary['faces'] == 4 and 0 < summary['nme'] < 50
+
+
+@pytest.mark.parametrize('tool', ['tools/dataset_converters/pseudo_label_faces.py',
+                                  'tools/analysis/eval_five_point.py'])
+def test_limit_must_be_a_positive_count(tool):
+    # --limit 0 sliced every face away (a numpy error later), a negative one dropped the last
+    env = dict(__import__('os').environ, NO_ALBUMENTATIONS_UPDATE='1')
+    args = ['small', '', '--ann', 'a.json', '--img-root', '.', '--out', 'o.json'] \
+        if 'pseudo' in tool else ['small', '--ann', 'a.json']
+    proc = subprocess.run([sys.executable, tool, *args, '--limit', '0'], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and 'argument --limit: must be at least 1' in proc.stderr, \
+        proc.stderr[-500:]
+
+
+def test_positive_int_accepts_counts_only():
+    import argparse
+
+    from popos.apis.cli import positive_int
+    assert positive_int('3') == 3
+    for bad in ('0', '-3', 'two', '1.5'):
+        with pytest.raises(argparse.ArgumentTypeError):
+            positive_int(bad)

@@ -204,3 +204,13 @@ def test_tune_decoder_refuses_bad_parameters():
     proc = run([sys.executable, 'tools/analysis/tune_decoder.py', CONFIG, 'x.pth',
                 '--param', 'topk'])
     assert proc.returncode != 0 and 'name=v1,v2' in proc.stderr
+
+
+def test_test_py_refuses_a_metrics_file_it_cannot_write_before_the_run(tmp_path):
+    # mmengine.dump picks the format by extension: a .txt failed only after the whole test
+    proc = run([sys.executable, 'tools/test.py', CONFIG, str(tmp_path / 'missing.pth'),
+                '--out', str(tmp_path / 'metrics.txt')])
+    assert proc.returncode == 2 and '--out' in proc.stderr and '.json' in proc.stderr
+    proc = run([sys.executable, 'tools/test.py', CONFIG, str(tmp_path / 'missing.pth'),
+                '--dump', str(tmp_path / 'preds.json')])
+    assert proc.returncode == 2 and '.pkl' in proc.stderr

@@ -15,6 +15,11 @@ import json
 import os
 import os.path as osp
 
+# albumentations 1.4 asks PyPI for a newer version on import (popos imports it); runs offline
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+from popos.apis.cli import positive_int  # noqa: E402
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
@@ -26,20 +31,21 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--ann', default='data/mtfl/annotations/mtfl_aflw_test.json')
     p.add_argument('--img-root', default='data/mtfl/images')
     p.add_argument('--ref-ann', default='data/300w/annotations/face_landmarks_300w_train.json')
-    p.add_argument('--limit', type=int, help='only the first N faces')
+    p.add_argument('--limit', type=positive_int, help='only the first N faces')
     p.add_argument('--out', help='write the summary (json) here')
     return p.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
     import numpy as np
 
     from popos.apis import FaceLandmarker
     from popos.apis.five_point import (five_point_calibration, five_point_nme, load_coco_faces,
                                        predict_faces, summarise)
     faces = load_coco_faces(args.ann, args.img_root, 5)[:args.limit]
+    if not faces:
+        raise SystemExit(f'{args.ann} has no faces to evaluate')
     landmarker = FaceLandmarker(args.model, args.weights, detector=None, backend=args.backend,
                                 flip_test=args.flip_test)
     if landmarker.num_keypoints != 68:

@@ -21,6 +21,11 @@ import tempfile
 
 import numpy as np
 
+# albumentations 1.4 asks PyPI for a newer version on import (popos imports it); runs offline
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+from popos.apis.cli import positive_int  # noqa: E402
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -35,8 +40,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--max-nme', type=float, default=0.10,
                    help="keep a face if the teacher's five points are within this NME of the label")
     p.add_argument('--no-flip', action='store_true', help='teacher without flip test')
-    p.add_argument('--limit', type=int, help='only the first N faces (smoke runs)')
-    return p.parse_args()
+    p.add_argument('--limit', type=positive_int, help='only the first N faces (smoke runs)')
+    args = p.parse_args()
+    if not 0 < args.max_nme:
+        p.error(f'--max-nme must be positive, got {args.max_nme}')
+    return args
 
 
 def teacher_config(config: str, heatmap_size, tmp_dir: str) -> str:
@@ -57,13 +65,14 @@ def teacher_config(config: str, heatmap_size, tmp_dir: str) -> str:
 
 def main() -> None:
     args = parse_args()
-    os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
     from popos.apis import FaceLandmarker
     from popos.apis.five_point import (five_point_calibration, five_point_nme, load_coco_faces,
                                        predict_faces, summarise)
     from popos.apis.layouts import five_point_box
 
     faces = load_coco_faces(args.ann, args.img_root, 5)[:args.limit]
+    if not faces:
+        raise SystemExit(f'{args.ann} has no faces to label')
     calib = five_point_calibration(args.ref_ann)
     with tempfile.TemporaryDirectory() as tmp:
         teacher = FaceLandmarker(teacher_config(args.config, args.heatmap_size, tmp),
@@ -93,12 +102,13 @@ def main() -> None:
             scale=side / 200., bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
             area=float((x1 - x0) * (y1 - y0)), teacher_five_point_nme=float(nmes[i])))
     nme, fr, auc = summarise(nmes)
+    kept_median = float(np.median(nmes[keep]) * 100) if keep.any() else None
     info = dict(description=f'68-point pseudo-labels of {osp.basename(args.ann)} by a teacher',
                 teacher=args.config, checkpoint=args.checkpoint, heatmap_size=args.heatmap_size,
                 flip_test=not args.no_flip, five_point_box=calib.tolist(), max_nme=args.max_nme,
                 faces=len(faces), kept=int(keep.sum()),
                 teacher_five_point=dict(nme=nme, median_nme=float(np.median(nmes) * 100),
-                                        kept_median_nme=float(np.median(nmes[keep]) * 100),
+                                        kept_median_nme=kept_median,
                                         fr_0_1=fr, auc_0_1=auc))
     coco = dict(info=info, images=images, annotations=annotations,
                 categories=[dict(id=1, name='face', supercategory='person')])
@@ -107,8 +117,10 @@ def main() -> None:
         json.dump(coco, f)
     print(f'\nteacher five-point NME mean {nme:.2f} % / median {np.median(nmes) * 100:.2f} %, '
           f'FR@0.1 {fr:.1f} %, AUC@0.1 {auc:.1f} % on {len(faces)} faces; kept '
-          f'{int(keep.sum())} (NME <= {args.max_nme}, median {np.median(nmes[keep]) * 100:.2f} %)'
-          f' -> {args.out}')
+          f'{int(keep.sum())} (NME <= {args.max_nme}'
+          + (f', median {kept_median:.2f} %)' if keep.any() else ')') + f' -> {args.out}')
+    if not keep.any():
+        print(f'no face passed --max-nme {args.max_nme}: {args.out} has no annotations')
 
 
 if __name__ == '__main__':
