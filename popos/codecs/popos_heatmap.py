@@ -93,9 +93,10 @@ class POPoSHeatmap(BaseKeypointCodec):
             refine_iters=refine_iters, anchor_radius=anchor_radius, clip_floor=clip_floor,
             weight_power=weight_power, robust_iters=robust_iters, fallback=fallback,
             anchor_mask=anchor_mask)
-        # Validate the remaining options now rather than at the first decode.
+        # Validate the remaining options now rather than at the first decode (eager: this
+        # call is no use of the decoder that would make it worth compiling).
         decode_heatmaps(torch.zeros(1, 1, self.heatmap_size[1], self.heatmap_size[0]),
-                        **self.decode_cfg)
+                        static_graph=False, **self.decode_cfg)
         self.scale_factor = (np.array(self.input_size) /
                              np.array(self.heatmap_size)).astype(np.float32)
         # built once: a tensor per decode call is measurable on the one-face path

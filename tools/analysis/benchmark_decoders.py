@@ -26,7 +26,7 @@ import torch
 from mmpose.codecs import MSRAHeatmap, UDPHeatmap
 
 from popos.codecs import POPoSHeatmap, check_decoder_settings
-from popos.codecs.functional import decode_stats, reset_decode_stats
+from popos.codecs.functional import decode_stats, reset_decode_stats, set_compiled_decode
 from popos.utils.launch import add_decoder_argument
 
 METHODS = ('argmax', 'DARK', 'UDP', 'KeyPosS', 'POPoS')
@@ -149,9 +149,11 @@ def time_batched(sizes: List[int], batch: int, joints: int, input_size: int, sig
         maps = {m: simulate(m, gt, hm, input_size, sigma, CONDITIONS['realistic'],
                             seed + 7 * hm).astype(np.float32) for m in METHODS}
         times = {m: [] for m in METHODS}
-        for _ in range(repeats):
+        for rep in range(repeats + 1):
             for m in METHODS:
-                times[m].append(decode(m, codecs[m], maps[m])[1])
+                took = decode(m, codecs[m], maps[m])[1]
+                if rep:  # the first round builds tables (and a small batch's compiled decode)
+                    times[m].append(took)
         for m in METHODS:
             results[(hm, m)] = statistics.median(times[m])
     return results
@@ -159,8 +161,9 @@ def time_batched(sizes: List[int], batch: int, joints: int, input_size: int, sig
 
 def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_size: int,
                   sigma: float, seed: int, repeats: int) -> Dict:
-    """Median wall ms of one decode call on one face: DARK, POPoS numpy and torch, measured
-    two ways.
+    """Median wall ms of one decode call on one face: DARK, POPoS numpy and torch (the
+    compiled one-face decode where onnxruntime is installed) and POPoS torch with eager
+    PyTorch ops, measured two ways.
 
     ``'back to back'``: each decoder decodes the cell's faces one call after another (warm
     caches, as when one frame holds several faces). ``'after another'``: every POPoS call
@@ -185,14 +188,17 @@ def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_s
             cells[(joints, hm)] = {
                 'DARK': lambda i, c=dark, m=dmaps: c.decode(m[i]),
                 'numpy': lambda i, c=popos, m=pmaps: c.decode(m[i]),
-                'torch': lambda i, c=popos, m=tmaps: c.batch_decode_tensor(m[i])}
+                'torch': lambda i, c=popos, m=tmaps: c.batch_decode_tensor(m[i]),
+                'eager': lambda i, c=popos, m=tmaps: eager_decode(c, m[i])}
+    names = ('numpy', 'torch', 'eager')
     protocols = {
-        'back to back': lambda rep: [(name, i) for name in ('DARK', 'numpy', 'torch')
+        'back to back': lambda rep: [(name, i) for name in ('DARK', ) + names
                                      for i in range(faces)],
-        'after another': lambda rep: [(name, i) for i in range(faces) for name in (
-            ('DARK', 'numpy', 'DARK', 'torch'), ('DARK', 'torch', 'DARK', 'numpy'))[
-                (rep * faces + i) % 2]]}
-    wall = {(*cell, name, proto): [] for cell in cells for name in ('DARK', 'numpy', 'torch')
+        # each POPoS variant after a DARK call, their order rotating from face to face
+        'after another': lambda rep: [(name, i) for i in range(faces) for popos in (
+            names[(rep * faces + i) % 3:] + names[:(rep * faces + i) % 3]) for name in (
+                'DARK', popos)]}
+    wall = {(*cell, name, proto): [] for cell in cells for name in ('DARK', ) + names
             for proto in protocols}
     for rep in range(repeats + 1):
         for proto, order in protocols.items():
@@ -203,6 +209,15 @@ def time_one_face(sizes: List[int], joint_counts: List[int], faces: int, input_s
                     if rep:  # the first round warms caches and the decoders' tables
                         wall[(*cell, name, proto)].append(time.perf_counter() - t0)
     return {key: 1e3 * statistics.median(times) for key, times in wall.items()}
+
+
+def eager_decode(codec, heatmaps: torch.Tensor):
+    """``codec.batch_decode_tensor`` with eager PyTorch ops (the compiled decode switched off)."""
+    old = set_compiled_decode(False)
+    try:
+        return codec.batch_decode_tensor(heatmaps)
+    finally:
+        set_compiled_decode(old)
 
 
 def provenance(threads: int) -> str:
@@ -263,17 +278,22 @@ def timing_markdown(batched: Dict, one_face: Dict, sizes: List[int], batch: int,
     if one_face:
         lines.append('\n**decode time per face** (one call per face, K landmarks), median wall '
                      'ms (ratio to DARK); *back to back*: each decoder on consecutive faces; '
-                     "*after another*: every call follows another decoder's call\n")
+                     "*after another*: every call follows another decoder's call; POPoS "
+                     'torch and numpy through the compiled one-face decode, *eager*: torch '
+                     'with eager PyTorch ops\n')
         lines.append('| K | heatmap | DARK, back to back | POPoS torch | POPoS numpy '
-                     '| DARK, after another | POPoS torch | POPoS numpy |')
-        lines.append('|---' * 8 + '|')
+                     '| POPoS eager | DARK, after another | POPoS torch | POPoS numpy '
+                     '| POPoS eager |')
+        lines.append('|---' * 10 + '|')
         for joints_k in sorted({k[0] for k in one_face}):
             for hm in sizes:
                 row = f'| {joints_k} | {hm}×{hm} |'
                 for proto in ('back to back', 'after another'):
                     d = one_face[(joints_k, hm, 'DARK', proto)]
-                    t, n = (one_face[(joints_k, hm, m, proto)] for m in ('torch', 'numpy'))
-                    row += f' {d:.3f} | {t:.3f} ({t / d:.2f}×) | {n:.3f} ({n / d:.2f}×) |'
+                    row += f' {d:.3f} |' + ''.join(
+                        f' {t:.3f} ({t / d:.2f}×) |' for t in (
+                            one_face[(joints_k, hm, m, proto)]
+                            for m in ('torch', 'numpy', 'eager')))
                 lines.append(row)
     return '\n'.join(lines) + '\n'
 

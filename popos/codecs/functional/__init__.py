@@ -2,6 +2,7 @@
 from .defaults import (GRID_SIDE, KEYPOS_TOPK, POPOS_TOPK, PSEUDORANGE_WEIGHT_POWER,
                        nearest_resolution, pseudorange_weight_power, resolution_defaults)
 from .block_seed import SeedTables, block_seed, build_seed_tables
+from .compiled import set_compiled_decode
 from .decode_stats import decode_stats, reset_decode_stats
 from .popos_decode import (ANCHOR_MASKS, DECODE_MODES, FALLBACKS, DecodePlan, build_plan,
                            decode_heatmaps, exporting,
@@ -18,5 +19,5 @@ __all__ = [
     'pseudorange_solve', 'sanitize_heatmaps', 'squared_ranges', 'topk_anchors', 'decode_stats',
     'reset_decode_stats', 'exporting', 'DiscTables', 'build_disc_tables',
     'disc_values', 'anchor_weights', 'monotone_weights', 'DecodePlan', 'build_plan', 'SeedTables',
-    'build_seed_tables'
+    'build_seed_tables', 'set_compiled_decode'
 ]

@@ -19,6 +19,8 @@ DECODE_MODES = ('popos', 'keypos', 'lls')
 REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
 GRID_SEARCHES = ('coarse_to_fine', 'dense')
 FALLBACKS = ('grid', 'seed')
+# internal: a static graph that leaves the fallback to its caller (the compiled eager decode)
+DEFERRED = 'deferred'
 ANCHOR_MASKS = ('none', 'monotone')
 
 

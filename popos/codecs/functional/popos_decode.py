@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .block_seed import block_seed
-from .decode_plan import (ANCHOR_MASKS, DECODE_MODES, FALLBACKS, DecodePlan, _cached_plan,
-                          build_plan)
+from .compiled import compiled_decoder
+from .decode_plan import (ANCHOR_MASKS, DECODE_MODES, DEFERRED, FALLBACKS, DecodePlan,
+                          _cached_plan, build_plan)
 from .decode_stats import record_decode
 from .pseudorange import (anchor_weights, disc_values, monotone_weights, pseudorange_solve,
                           table_rows)
@@ -208,7 +209,8 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     """POPoS with the pseudo-range solve first; the fallback where it is implausible.
 
     Returns (N, 2) keypoints and, in eager mode, how many landmarks fell back and how many
-    of those kept the grid optimum (Gauss-Newton rejected).
+    of those kept the grid optimum (Gauss-Newton rejected); in a static graph with the
+    fallback deferred (:mod:`.compiled`), the solve's answer and the (N, 1) plausibility.
     """
     tab = plan.tables
     disc = disc_values(maps, maxidx, tab, static)                                # (N, P)
@@ -225,6 +227,8 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     # does with NaN ((excess < 1).all(-1) exports as five nodes).
     if static:
         ok = excess.amax(-1, keepdim=True) < 1.0                # (N, 1): no Unsqueeze node
+        if plan.fallback == DEFERRED:  # the compiled eager decode: its caller falls back
+            return kpts, ok
         fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok, kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
@@ -277,9 +281,12 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
             noise): three ops, which with ``robust_iters=0`` replace the Cauchy pass at about
             its accuracy (docs/benchmarks.md); ``'none'`` (default) lets every anchor vote.
         static_graph: ``True`` computes every branch for every landmark and selects with
-            ``where`` (one graph for ONNX/TFLite, unrolled solvers); ``False`` computes the
-            fallback only where needed and counts it (:func:`decode_stats`); ``None``
-            (default) = ``True`` exactly while tracing or exporting.
+            ``where`` (one graph for ONNX/TFLite, unrolled solvers); ``False`` decodes with
+            eager PyTorch ops, computes the fallback only where needed and counts it
+            (:func:`decode_stats`); ``None`` (default) = ``True`` exactly while tracing or
+            exporting, else eager, where a call of at most ``compiled.MAX_LANDMARKS``
+            landmarks on CPU runs the static graph in onnxruntime from its plan's second call
+            on (:mod:`.compiled`: the same answers, the fallback still eager and counted).
 
     Degenerate maps are defined: NaN and negative values count as 0; a map with no
     variation (all zero, flat, all NaN) decodes to its centre with score 0; outputs are
@@ -301,20 +308,28 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     # under an exporter's fake-tensor mode must not leak into later eager calls.
     plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \
         _cached_plan(h, w, str(heatmaps.device), settings)
-    if static or (heatmaps.requires_grad and torch.is_grad_enabled()):
-        kpts, scores = _decode(plan, heatmaps, static)
+    eager = not static and not (heatmaps.requires_grad and torch.is_grad_enabled())
+    # a call of a few faces runs the plan's static graph in onnxruntime (see .compiled)
+    compiled = compiled_decoder(plan, heatmaps, _decode) if eager and static_graph is None \
+        else None
+    if compiled is not None:
+        kpts, scores = compiled(heatmaps)
+    elif not eager:
+        kpts, scores = _decode(plan, heatmaps, static)[:2]
     else:
         # Ops in inference mode skip autograd's bookkeeping (~10 % of a one-face decode);
         # the outputs are cloned out of it, so callers get ordinary tensors (a later loss
         # may save them for backward).
         with torch.inference_mode():
-            kpts, scores = _decode(plan, heatmaps, False)
+            kpts, scores = _decode(plan, heatmaps, False)[:2]
         kpts, scores = kpts.clone(), scores.clone()
     return kpts.reshape(b, j, 2), scores.reshape(b, j)
 
 
-def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, Tensor]:
-    """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, (B*J,) scores."""
+def _decode(plan: DecodePlan, heatmaps: Tensor,
+            static: bool) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
+    """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, (B*J,) scores and, with the
+    fallback deferred, the (B*J,) landmarks left to it (a peak, an implausible solve)."""
     h, w, tab = plan.height, plan.width, plan.tables
     sigma, clip_floor = plan.sigma, plan.clip_floor
     # float32 in: no cast (nor a Cast node in an exported graph)
@@ -326,10 +341,13 @@ def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, T
     # eager: the masking below is skipped when every map has a peak (the usual case)
     masked = static or not bool(valid.all())
 
+    deferred = None
     if plan.mode == 'popos' and plan.refine == 'pseudorange':
         kpts, fallbacks = _pseudorange(plan, maps, maxidx, peak, valid, static)
         if not static:
             record_decode(int(valid.sum()) if masked else maps.shape[0], *fallbacks)
+        elif plan.fallback == DEFERRED:
+            deferred = valid & ~fallbacks.squeeze(-1)
     elif plan.mode == 'lls':
         kpts = block_seed(maps, maxidx, plan.seed, clip_floor, static)
     elif plan.mode == 'keypos':
@@ -356,4 +374,4 @@ def _decode(plan: DecodePlan, heatmaps: Tensor, static: bool) -> Tuple[Tensor, T
         kpts = torch.maximum(torch.minimum(kpts, tab.upper), tab.lower)
     else:
         kpts = kpts.clamp_(tab.lower, tab.upper)
-    return kpts, maxval
+    return kpts, maxval, deferred
