@@ -39,6 +39,7 @@ def parse_args(argv=None):
     parser.add_argument('--backend', default='torch', choices=BACKENDS)
     parser.add_argument('--detector', default='dlib', choices=['dlib', 'haar'])
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--flip-test', action='store_true', help='(--backend torch)')
     add_decoder_argument(parser, note=' (--backend torch)')
     parser.add_argument('--max-frames', type=int, help='stop after this many frames')
     parser.add_argument('--no-smooth', action='store_true', help='raw landmarks')
@@ -53,6 +54,15 @@ def parse_args(argv=None):
                      f'{", ".join(FOURCC)}')
     if args.max_frames is not None and args.max_frames < 1:
         parser.error('--max-frames must be at least 1')
+    if args.flip_test and args.backend != 'torch':
+        parser.error('--flip-test needs --backend torch: an exported graph holds one forward '
+                     'pass')
+    # checked here: the tracker is built after the video writer has replaced --out
+    if not args.no_smooth and not (args.min_cutoff > 0 and args.d_cutoff > 0 and args.beta >= 0):
+        parser.error(f'One-Euro smoothing needs --min-cutoff > 0, --d-cutoff > 0 and --beta >= 0'
+                     f' (got {args.min_cutoff}, {args.d_cutoff}, {args.beta})')
+    if not 0 <= args.iou_thr <= 1:
+        parser.error(f'--iou-thr must be in [0, 1], got {args.iou_thr}')
     return args
 
 
@@ -82,7 +92,8 @@ def run(args) -> int:
     if args.max_frames:
         total = min(total or args.max_frames, args.max_frames)
     lm = build_landmarker(args.model, weights=args.weights, detector=args.detector,
-                          device=args.device, backend=args.backend, decoder=args.decoder)
+                          device=args.device, backend=args.backend, decoder=args.decoder,
+                          flip_test=args.flip_test)
     try:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     except OSError as err:

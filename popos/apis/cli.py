@@ -106,7 +106,9 @@ def build_landmarker(model: str, **kwargs):
     from popos.apis import FaceLandmarker
     try:
         return FaceLandmarker(model, **kwargs)
-    except (ValueError, OSError, KeyError, ImportError) as err:
+    except (ValueError, OSError, KeyError, ImportError, RuntimeError) as err:
+        # RuntimeError: a checkpoint of another network or heatmap size, a device that is
+        # not there ('cuda:0' without a GPU); their messages say what to change
         sys.exit(f'cannot build the landmarker ({model}): {err}')
 
 

@@ -17,8 +17,8 @@ def read_image(img: ImageLike) -> np.ndarray:
     import cv2
     if isinstance(img, (bytes, bytearray)):
         # encoded file contents (e.g. a JPEG read from a socket): decode them, do not treat
-        # kilobytes of data as a path
-        arr = cv2.imdecode(np.frombuffer(img, np.uint8), cv2.IMREAD_COLOR)
+        # kilobytes of data as a path (OpenCV asserts on an empty buffer)
+        arr = cv2.imdecode(np.frombuffer(img, np.uint8), cv2.IMREAD_COLOR) if img else None
         if arr is None:
             raise ValueError(f'cannot decode the {len(img)} bytes given as an image')
         return arr
@@ -41,6 +41,8 @@ def read_image(img: ImageLike) -> np.ndarray:
     arr = img
     if arr.dtype != np.uint8:
         raise TypeError(f'expected a uint8 image, got dtype {arr.dtype} (scale to 0..255 first)')
+    if arr.ndim in (2, 3) and 0 in arr.shape[:2]:
+        raise ValueError(f'empty image: shape {arr.shape}')
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
         return cv2.cvtColor(arr.reshape(arr.shape[:2]), cv2.COLOR_GRAY2BGR)
     if arr.ndim == 3 and arr.shape[2] == 4:
@@ -48,6 +50,32 @@ def read_image(img: ImageLike) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[2] == 3:
         return np.ascontiguousarray(arr)
     raise ValueError(f'expected an H x W (x 1|3|4) image, got shape {arr.shape}')
+
+
+def check_bboxes(bboxes, image_hw: Tuple[int, int]) -> np.ndarray:
+    """``bboxes`` given by a caller -> (N, 4) float32 xyxy, or a clear error.
+
+    ``[]`` (no detections) is no face. A box must be finite, have x1 > x0 and y1 > y0 and
+    overlap the image: a crop wholly outside it holds no face, yet the network still answers.
+    """
+    try:
+        boxes = np.asarray(bboxes, np.float32)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'bboxes must be numbers, [x0, y0, x1, y1] per box: {err}') from None
+    if boxes.size == 0:
+        return np.zeros((0, 4), np.float32)
+    if boxes.shape[-1:] != (4, ) or boxes.ndim > 2:
+        raise ValueError(f'bboxes must be one [x0, y0, x1, y1] box or a list of them, '
+                         f'got an array of shape {boxes.shape}')
+    boxes = boxes.reshape(-1, 4)
+    if not np.isfinite(boxes).all() or ((boxes[:, 2:] - boxes[:, :2]) <= 0).any():
+        raise ValueError(f'bboxes must be finite xyxy boxes with x1 > x0, y1 > y0: '
+                         f'{boxes.tolist()}')
+    h, w = image_hw
+    outside = (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0) | (boxes[:, 0] >= w) | (boxes[:, 1] >= h)
+    if outside.any():
+        raise ValueError(f'bbox {boxes[outside][0].tolist()} lies outside the {w}x{h} image')
+    return boxes
 
 
 def resolve_model(model: str, weights: Optional[str],
@@ -202,14 +230,7 @@ class FaceLandmarker:
         if bboxes is None:
             boxes, scores, model_boxes = self.detect(image)
         else:
-            boxes = np.asarray(bboxes, np.float32)
-            if boxes.shape[-1:] != (4, ) or boxes.ndim > 2:
-                raise ValueError(f'bboxes must be one [x0, y0, x1, y1] box or a list of them, '
-                                 f'got an array of shape {boxes.shape}')
-            boxes = boxes.reshape(-1, 4)
-            if not np.isfinite(boxes).all() or ((boxes[:, 2:] - boxes[:, :2]) <= 0).any():
-                raise ValueError(f'bboxes must be finite xyxy boxes with x1 > x0, y1 > y0: '
-                                 f'{boxes.tolist()}')
+            boxes = check_bboxes(bboxes, image.shape[:2])
             scores, model_boxes = np.ones(len(boxes), np.float32), boxes
         kpts, kpt_scores = self.predict_boxes(image, model_boxes)
         if self.layout is not None:

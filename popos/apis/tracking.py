@@ -68,6 +68,11 @@ class FaceTracker:
 
     def __init__(self, iou_thr: float = 0.3, max_missed: int = 5,
                  smoothing: Optional[Dict[str, float]] = None) -> None:
+        if not 0 <= iou_thr <= 1 or max_missed < 0:
+            raise ValueError(f'iou_thr must be in [0, 1] and max_missed >= 0, got {iou_thr}, '
+                             f'{max_missed}')
+        if smoothing is not None:
+            OneEuroFilter(**smoothing)  # bad settings fail now, not at the first face
         self.iou_thr, self.max_missed, self.smoothing = iou_thr, max_missed, smoothing
         self.tracks: Dict[int, Dict] = {}
         self._next_id = 0

@@ -188,7 +188,9 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Any, filename: str
         raise HeatmapSizeMismatchError(
             f'{filename} was trained with {trained[0]}x{trained[1]} heatmaps (W x H) but this '
             f'config makes {heatmap_size[0]}x{heatmap_size[1]}: use the config it was trained '
-            f'with (the same popos config at its size: --heatmap-size {trained[0]})'
+            f'with (a popos config at another size: --heatmap-size {trained[1]} of '
+            f'tools/train.py and tools/test.py, popos.utils.set_heatmap_size(cfg, '
+            f'{trained[1]}) in Python)'
             + (f'; the network does not fit either: {problems}' if problems else ''))
     if problems:
         raise CheckpointMismatchError(

@@ -124,6 +124,11 @@ def test_video_demo_creates_the_output_directory_and_reports_both_files(clip, tm
     frames = json.loads((tmp_path / 'new' / 'dir' / 'out.json').read_text())['frames']
     assert len(frames) == 3
     assert '3 frame(s), ' in capsys.readouterr().out
+    # the flip test, as in image_demo (PyTorch backend)
+    flipped = tmp_path / 'flip.avi'
+    assert video_demo(clip, '--out', flipped, '--model', 'tiny', '--flip-test',
+                      '--max-frames', '1') == 0
+    assert len(json.loads((tmp_path / 'flip.json').read_text())['frames']) == 1
 
 
 def test_video_demo_refuses_bad_outputs_and_sources(clip, tmp_path, monkeypatch):
@@ -144,6 +149,16 @@ def test_video_demo_refuses_bad_outputs_and_sources(clip, tmp_path, monkeypatch)
 
         def isOpened(self):
             return False
+
+    # bad smoothing is a usage error before anything is loaded: an existing --out survives
+    keep = tmp_path / 'keep.mp4'
+    keep.write_bytes(b'an earlier result')
+    for flag in (('--beta', '-1'), ('--min-cutoff', '0'), ('--d-cutoff', '0'),
+                 ('--iou-thr', '2'), ('--flip-test', '--backend', 'tflite')):
+        with pytest.raises(SystemExit) as exc:
+            video_demo(clip, '--out', keep, '--model', 'tiny', *flag)
+        assert exc.value.code == 2
+    assert keep.read_bytes() == b'an earlier result'
 
     monkeypatch.setattr(cv2, 'VideoWriter', ClosedWriter)
     with pytest.raises(SystemExit, match='cannot write the video'):

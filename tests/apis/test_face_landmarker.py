@@ -122,6 +122,17 @@ def test_bad_inputs_raise_errors_that_name_the_problem(landmarker, tmp_path):
             read_image(np.zeros(shape, np.uint8))
     with pytest.raises(ValueError, match='bboxes'):
         landmarker(np.zeros((10, 10, 3), np.uint8), bboxes=[[5, 5, 1, 1]])
+    # empty images: one clear error, not OpenCV's assertion
+    for empty in (b'', np.zeros((0, 10), np.uint8), np.zeros((0, 0, 3), np.uint8)):
+        with pytest.raises(ValueError, match='empty image|cannot decode the 0 bytes'):
+            landmarker(empty, bboxes=[[0, 0, 5, 5]])
+    # no boxes is no face (a detector of your own that found none)
+    assert landmarker(np.zeros((10, 10, 3), np.uint8), bboxes=[]) == []
+    with pytest.raises(ValueError, match='bboxes must be numbers'):
+        landmarker(np.zeros((10, 10, 3), np.uint8), bboxes='abc')
+    # a box wholly outside the image holds no face, yet the network would answer
+    with pytest.raises(ValueError, match=r'lies outside the 10x10 image'):
+        landmarker(np.zeros((10, 10, 3), np.uint8), bboxes=[[0, 0, 5, 5], [50, 50, 60, 60]])
     with pytest.raises(KeyError, match='no shipped model'):
         get_model_info('nope')
     with pytest.raises(FileNotFoundError, match='neither a shipped model'):
@@ -136,6 +147,11 @@ def test_checkpoint_of_another_heatmap_size_is_refused(tmp_path):
         pytest.skip('both aliases have one heatmap size')
     with pytest.raises(HeatmapSizeMismatchError, match='--heatmap-size'):
         FaceLandmarker('default', weights=small['checkpoint'], detector=None)
+    # the command-line tools: one line, not a traceback
+    from popos.apis.cli import build_landmarker
+    with pytest.raises(SystemExit, match=r'cannot build the landmarker \(default\): .*'
+                       r'trained with 4x4 heatmaps'):
+        build_landmarker('default', weights=small['checkpoint'], detector=None)
 
 
 def test_mmpose_inferencer_runs_the_shipped_config_like_facelandmarker(val_faces):

@@ -104,3 +104,10 @@ def test_tracker_keeps_ids_when_detection_order_changes():
     assert 0 < second[1]['keypoints'][0, 0] < 1
     third = tracker.update([face(200)], dt=0.1)
     assert third[0]['track_id'] == 2
+
+
+def test_tracker_refuses_bad_settings_when_built():
+    for kwargs in (dict(smoothing=dict(beta=-1)), dict(smoothing=dict(min_cutoff=0)),
+                   dict(iou_thr=1.5), dict(max_missed=-1)):
+        with pytest.raises(ValueError):
+            FaceTracker(**kwargs)

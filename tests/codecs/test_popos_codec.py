@@ -52,10 +52,20 @@ def test_numpy_decode_equals_tensor_decode_per_face():
     rng = np.random.default_rng(3)
     maps = codec.encode(rng.uniform(8, 248, (1, 68, 2)).astype(np.float32))['heatmaps']
     maps = maps * 0.8 + rng.normal(0, 0.03, maps.shape).astype(np.float32)
-    kpts, scores = codec.decode(maps)
-    batched, bscores = codec.batch_decode(torch.from_numpy(np.stack([maps, maps])))
+    from popos.codecs.functional import set_compiled_decode
+    old = set_compiled_decode(False)
+    try:  # one engine (eager PyTorch): the same numbers
+        kpts, scores = codec.decode(maps)
+        batched, bscores = codec.batch_decode(torch.from_numpy(np.stack([maps, maps])))
+    finally:
+        set_compiled_decode(old)
     np.testing.assert_array_equal(kpts, batched[0, 0][None])
     np.testing.assert_array_equal(scores, bscores[0, 0][None])
+    # the compiled one-face decode (from a plan's second call) agrees to solver rounding
+    for _ in range(2):
+        compiled, cscores = codec.decode(maps)
+    np.testing.assert_allclose(compiled, kpts, atol=1e-3, rtol=0)
+    np.testing.assert_array_equal(cscores, scores)
 
 
 def test_bad_input_errors():
@@ -65,6 +75,20 @@ def test_bad_input_errors():
         POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), refine='newton')
     with pytest.raises(ValueError, match='fallback'):
         POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), fallback='argmax')
+    # values outside a setting's domain are named (they crashed deep in the decoder, or were
+    # silently replaced by the default)
+    for setting, match in ((dict(anchor_radius=-1), 'anchor_radius must be >= 1'),
+                           (dict(decode_mode='keypos', topk=-5), r'topk must be an integer in '
+                                                                 r'1\.\.64'),
+                           (dict(topk=0), 'topk'), (dict(topk=65), 'topk'),
+                           (dict(refine='none', grid_side=-2), 'grid_side must be > 0'),
+                           (dict(grid_side=0), 'grid_side'), (dict(grid_spacing=0), 'spacing'),
+                           (dict(sigma=0), 'sigma must be positive'),
+                           (dict(clip_floor=0), r'clip_floor must be in \(0, 1\)'),
+                           (dict(weight_power=-1), 'weight_power'),
+                           (dict(sigma=float('nan')), 'finite')):
+        with pytest.raises(ValueError, match=match):
+            POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), **setting)
     codec = POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8))
     with pytest.raises(ValueError, match='disagree on the heatmap size'):
         codec.decode(np.zeros((98, 16, 16), np.float32))

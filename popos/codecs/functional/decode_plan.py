@@ -5,6 +5,7 @@ of :func:`popos.codecs.functional.decode_heatmaps` and a map shape into a :class
 (defaults per resolution, the disc and seed tables, plausibility bounds), cached per settings
 and shape in eager mode.
 """
+import math
 from functools import lru_cache
 from typing import NamedTuple, Optional
 
@@ -72,10 +73,13 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         raise ValueError('robust_iters and refine_iters must be >= 0')
     if height < 2 or width < 2:
         raise ValueError(f'heatmaps must be at least 2x2, got {height}x{width}')
+    _check_ranges(height, width, sigma=sigma, topk=topk, grid_side=grid_side,
+                  grid_spacing=grid_spacing, anchor_radius=anchor_radius, clip_floor=clip_floor,
+                  weight_power=weight_power)
     d_topk, d_side, d_spacing = resolution_defaults(height, width, mode)
     power = float(weight_power if weight_power is not None else
                   pseudorange_weight_power(height, width))
-    side = float(grid_side or d_side)
+    side = float(d_side if grid_side is None else grid_side)
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
     tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
     # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
@@ -85,12 +89,45 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
     return DecodePlan(
         int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
-        int(topk or d_topk), side,
-        float(grid_spacing or d_spacing), float(sigma), float(clip_floor), power,
+        int(d_topk if topk is None else topk), side,
+        float(d_spacing if grid_spacing is None else grid_spacing), float(sigma), float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
         build_seed_tables(height, width, sigma, device),
         ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
         ok_scale=f32([[1 / b_pos, 0.0], [1 / b_pos, 0.0], [0.0, 1 / b_width], [0.0, 0.0]]))
+
+
+def _check_ranges(height: int, width: int, **settings) -> None:
+    """Refuse settings outside their domain (None = the per-resolution default), naming them."""
+    def bad(name: str, why: str) -> ValueError:
+        return ValueError(f'{name} must be {why}, got {settings[name]!r}')
+
+    def number(name: str) -> Optional[float]:
+        value = settings[name]
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise bad(name, 'a finite number')
+        return float(value)
+
+    if number('sigma') is None or settings['sigma'] <= 0:
+        raise bad('sigma', '> 0 (heatmap px)')
+    topk = settings['topk']
+    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, int)
+                             or not 1 <= topk <= height * width):
+        raise bad('topk', f'an integer in 1..{height * width} (the pixels of a '
+                          f'{height}x{width} map) or None')
+    for name in ('grid_side', 'grid_spacing'):
+        if number(name) is not None and settings[name] <= 0:
+            raise bad(name, '> 0 (heatmap px) or None')
+    if number('anchor_radius') is not None and settings['anchor_radius'] < 1:
+        raise bad('anchor_radius', '>= 1 heatmap px (the disc must reach the argmax\'s '
+                  'neighbours) or None')
+    if number('clip_floor') is None or not 0 < settings['clip_floor'] < 1:
+        raise bad('clip_floor', 'in (0, 1)')
+    if number('weight_power') is not None and settings['weight_power'] < 0:
+        raise bad('weight_power', '>= 0 or None')
 
 
 @lru_cache(maxsize=64)
