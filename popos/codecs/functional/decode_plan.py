@@ -90,7 +90,8 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     return DecodePlan(
         int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
         int(d_topk if topk is None else topk), side,
-        float(d_spacing if grid_spacing is None else grid_spacing), float(sigma), float(clip_floor), power,
+        float(d_spacing if grid_spacing is None else grid_spacing), float(sigma),
+        float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
         build_seed_tables(height, width, sigma, device),
         ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
