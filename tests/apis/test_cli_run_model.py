@@ -62,7 +62,7 @@ def lst(tmp_path):
     (['--backend', 'tflite'], "'default' has no tflite export"),
     (['--shipped', 'tiny', '--model-cfg', TOOL['__file__']], 'alternatives'),
     (['--shipped', 'bogus'], '--shipped bogus: not a shipped model; choose from default'),
-    (['--shipped', 'tiny', '--decoder', 'topk=abc'], "--decoder topk=abc: invalid literal"),
+    (['--shipped', 'tiny', '--decoder', 'topk=abc'], "--decoder topk=abc: topk must be an integer"),
     (['--shipped', 'tiny', '--decoder', 'sigma=3'], 'unknown decoder settings'),
     (['--boxes', '/nonexist.json'], '--boxes /nonexist.json: no such file'),
     (['--whole-image', '--detector', 'haar'], 'alternative sources of face boxes'),

@@ -30,8 +30,28 @@ def test_decoder_overrides_keep_each_columns_fallback():
 def test_one_face_timing_covers_both_protocols():
     from benchmark_decoders import time_one_face, timing_markdown
     res = time_one_face([4], [5], faces=2, input_size=32, sigma=1.0, seed=0, repeats=1)
-    assert set(res) == {(5, 4, name, proto) for name in ('DARK', 'numpy', 'torch')
+    assert set(res) == {(5, 4, name, proto) for name in ('DARK', 'numpy', 'torch', 'eager')
                         for proto in ('back to back', 'after another')}
     assert all(t > 0 for t in res.values())
     table = timing_markdown({}, res, [4], 64, 5)
-    assert table.count('| 5 | 4×4 |') == 1 and table.count('×)') == 4
+    assert table.count('| 5 | 4×4 |') == 1 and table.count('×)') == 6
+
+
+def test_eager_timing_switches_the_compiled_decode_off_only_for_its_call(monkeypatch):
+    import torch
+    from benchmark_decoders import eager_decode
+
+    import popos.codecs.functional.popos_decode as decode_module
+    from popos.codecs import POPoSHeatmap
+    from popos.codecs.functional import compiled
+    seen, real = [], compiled.compiled_decoder
+
+    def spy(*args):
+        seen.append(compiled._STATE['enabled'])
+        return real(*args)
+
+    monkeypatch.setattr(decode_module, 'compiled_decoder', spy)
+    codec = POPoSHeatmap(input_size=(32, 32), heatmap_size=(4, 4), sigma=1.0)
+    eager_decode(codec, torch.rand(1, 3, 4, 4))
+    codec.batch_decode_tensor(torch.rand(1, 3, 4, 4))
+    assert seen == [False, True]

@@ -114,11 +114,9 @@ def _check_ranges(height: int, width: int, **settings) -> None:
 
     if number('sigma') is None or settings['sigma'] <= 0:
         raise bad('sigma', '> 0 (heatmap px)')
-    topk = settings['topk']
-    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, int)
-                             or not 1 <= topk <= height * width):
-        raise bad('topk', f'an integer in 1..{height * width} (the pixels of a '
-                          f'{height}x{width} map) or None')
+    topk = settings['topk']  # more than the map's pixels: every pixel
+    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, int) or topk < 1):
+        raise bad('topk', 'an integer >= 1 or None')
     for name in ('grid_side', 'grid_spacing'):
         if number(name) is not None and settings[name] <= 0:
             raise bad(name, '> 0 (heatmap px) or None')
