@@ -6,7 +6,7 @@
     python tools/run_model.py images.txt out/ --shipped tiny --backend tflite  # int8, embedded
     python tools/run_model.py images.txt out/ --model-cfg CFG --checkpoint CKPT.pth
     python tools/run_model.py images.txt out/ --decoder anchor_mask=monotone robust_iters=0
-    python tools/run_model.py images.txt out/ --model-cfg CFG --model W/end2end.tflite
+    python tools/run_model.py images.txt out/ --model-cfg CFG --model W/end2end_decode_int8.tflite
 
 The model: ``--shipped NAME`` (default ``default``) or ``--model-cfg CFG`` (one of the two).
 Its weights: for PyTorch the shipped checkpoint or ``--checkpoint CKPT``; for an exported

@@ -24,8 +24,10 @@ def test_published_checkpoint_is_weights_only_and_predicts_the_same(tmp_path):
             m.running_var.uniform_(0.5, 1.5)
     ckpt = tmp_path / 'epoch_1.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=1)), ckpt)
+    out = tmp_path / 'new' / 'dir'  # created when missing
     subprocess.run([sys.executable, 'tools/misc/publish_model.py', CFG, str(ckpt), 'toy',
-                    '--out-dir', str(tmp_path)], cwd=REPO, check=True, timeout=300)
+                    '--out-dir', str(out)], cwd=REPO, check=True, timeout=300)
+    tmp_path = out
     shipped = torch.load(tmp_path / 'toy.pth', weights_only=True)
     assert shipped['meta']['heatmap_size'] == [8, 8] and shipped['meta']['num_keypoints'] == 68
     assert osp.getsize(tmp_path / 'toy.pth') < 0.6 * osp.getsize(ckpt)  # fp16 halves the weights

@@ -8,6 +8,7 @@ writes ``popos/weights/<name>.pth`` (only tensors and plain metadata: it opens w
 ``_base_``, no pretrained download). Register it in ``popos/weights/models.json``.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -66,6 +67,7 @@ def main() -> None:
                 epoch=int(ckpt.get('meta', {}).get('epoch', -1)),
                 iter=int(ckpt.get('meta', {}).get('iter', -1)))
     out_ckpt = outputs[0]
+    os.makedirs(args.out_dir, exist_ok=True)
     torch.save(dict(state_dict=state, meta=meta), out_ckpt)
     cfg.dump(osp.join(args.out_dir, args.name + '.py'))
     torch.load(out_ckpt, weights_only=True)  # must open with the safe loader, as users will
