@@ -197,3 +197,12 @@ def test_gather_table_reads_the_same_values_in_every_spelling():
     ops = {str(n.target) for n in program.graph.nodes if n.op == 'call_function'}
     assert any('embedding' in op for op in ops) and not any('gather' in op for op in ops)
     assert torch.equal(program.module()(values, rows), expected)
+
+
+def test_an_empty_batch_decodes_to_no_landmarks():
+    # e.g. an image without faces batched through the head (eager max() refused empty input)
+    for static_graph in (False, None):
+        kpts, scores = decode_heatmaps(torch.zeros(0, 5, 8, 8), static_graph=static_graph)
+        assert kpts.shape == (0, 5, 2) and scores.shape == (0, 5)
+    with pytest.raises(ValueError, match='fallback'):  # settings are still checked
+        decode_heatmaps(torch.zeros(0, 5, 8, 8), fallback='nope')

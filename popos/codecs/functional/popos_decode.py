@@ -308,6 +308,9 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     # under an exporter's fake-tensor mode must not leak into later eager calls.
     plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \
         _cached_plan(h, w, str(heatmaps.device), settings)
+    if not static and b * j == 0:  # no maps (e.g. no face in the image): no landmarks
+        return heatmaps.new_zeros(b, j, 2, dtype=torch.float32), \
+            heatmaps.new_zeros(b, j, dtype=torch.float32)
     eager = not static and not (heatmaps.requires_grad and torch.is_grad_enabled())
     # a call of a few faces runs the plan's static graph in onnxruntime (see .compiled)
     compiled = compiled_decoder(plan, heatmaps, _decode) if eager and static_graph is None \
