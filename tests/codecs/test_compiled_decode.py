@@ -74,8 +74,10 @@ def test_used_from_the_second_call_for_small_eager_cpu_calls_only():
     settings = dict(sigma=1.75)           # a plan no other test compiles
     e = entry(maps, **settings)           # first call: eager
     assert e.calls == 1 and e.compiled is None
+    state = torch.random.get_rng_state()
     decode_heatmaps(maps, **settings)
     assert e.calls == 2 and e.compiled is not None
+    assert torch.equal(torch.random.get_rng_state(), state), 'compiling drew random numbers'
     # explicit eager, the export path, gradients and big batches never use it
     decode_heatmaps(maps, static_graph=False, **settings)
     decode_heatmaps(maps, static_graph=True, **settings)

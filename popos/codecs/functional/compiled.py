@@ -63,7 +63,8 @@ class CompiledDecode:
         import onnxruntime as ort
         self.plan, self.decode = plan, decode
         buffer = io.BytesIO()
-        sample = torch.rand(1, 2, plan.height, plan.width)
+        # zeros, not random: compiling must not advance the caller's random number generator
+        sample = torch.zeros(1, 2, plan.height, plan.width)
         kwargs = {'dynamo': False} if 'dynamo' in inspect.signature(
             torch.onnx.export).parameters else {}
         # the tracer's notes on constants and Python values describe the static graph as meant
