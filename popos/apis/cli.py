@@ -103,12 +103,18 @@ def _check_decoder(settings: Dict[str, object], model: str) -> None:
 
 def build_landmarker(model: str, **kwargs):
     """``FaceLandmarker(model, **kwargs)``, its refusals as a one-line exit message."""
+    import torch
+
     from popos.apis import FaceLandmarker
+    from popos.utils.checkpoint import CheckpointMismatchError, HeatmapSizeMismatchError
+    device = str(kwargs.get('device') or 'cpu')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        sys.exit(f'--device {device}: this machine has no CUDA device (or torch was built '
+                 'without CUDA); use --device cpu')
     try:
         return FaceLandmarker(model, **kwargs)
-    except (ValueError, OSError, KeyError, ImportError, RuntimeError) as err:
-        # RuntimeError: a checkpoint of another network or heatmap size, a device that is
-        # not there ('cuda:0' without a GPU); their messages say what to change
+    except (ValueError, OSError, KeyError, ImportError, CheckpointMismatchError,
+            HeatmapSizeMismatchError) as err:
         sys.exit(f'cannot build the landmarker ({model}): {err}')
 
 

@@ -9,7 +9,8 @@ from mmpose.codecs.utils import generate_unbiased_gaussian_heatmaps
 from mmpose.registry import KEYPOINT_CODECS
 from torch import Tensor
 
-from .functional import DECODE_MODES, decode_heatmaps
+from .functional import DECODE_MODES, decode_heatmaps, exporting
+from .functional.compiled import may_compile
 
 
 @KEYPOINT_CODECS.register_module()
@@ -123,13 +124,24 @@ class POPoSHeatmap(BaseKeypointCodec):
             sigma=self.sigma)
         return dict(heatmaps=heatmaps, keypoint_weights=keypoint_weights)
 
-    def batch_decode_tensor(self, heatmaps: Tensor) -> Tuple[Tensor, Tensor]:
-        """Heatmaps (B, K, H, W) tensor -> keypoints (B, K, 2) in input px, scores (B, K)."""
+    def _check_size(self, heatmaps) -> None:
         h, w = heatmaps.shape[-2:]
         if (w, h) != self.heatmap_size:
             raise ValueError(f'this codec decodes {self.heatmap_size[0]}x{self.heatmap_size[1]} '
                              f'(W x H) heatmaps, got {w}x{h}: the model and the codec disagree '
                              'on the heatmap size')
+
+    def batch_decode_tensor(self, heatmaps: Tensor) -> Tuple[Tensor, Tensor]:
+        """Heatmaps (B, K, H, W) tensor -> keypoints (B, K, 2) in input px, scores (B, K)."""
+        self._check_size(heatmaps)
+        if heatmaps.dim() == 4 and heatmaps.device.type == 'cpu' and \
+                heatmaps.dtype == torch.float32 and not heatmaps.requires_grad and \
+                may_compile(heatmaps.shape[0] * heatmaps.shape[1], *heatmaps.shape[2:]) and \
+                not exporting():
+            # the compiled decode reads and writes numpy: no tensor round trip, whose few ops
+            # cost a one-face call more than its numpy ones
+            keypoints, scores = decode_heatmaps(heatmaps.numpy(), **self.decode_cfg)
+            return torch.from_numpy(keypoints * self.scale_factor), torch.from_numpy(scores)
         keypoints, scores = decode_heatmaps(heatmaps, **self.decode_cfg)
         scale = self._scale if keypoints.device == self._scale.device else \
             self._scale.to(keypoints.device)
@@ -148,11 +160,13 @@ class POPoSHeatmap(BaseKeypointCodec):
             encoded = np.asarray(encoded, dtype=np.float32)
         if encoded.ndim != 3:
             raise ValueError(f'heatmaps must be (K, H, W), got shape {tuple(encoded.shape)}')
-        # the batch axis added on the numpy side: a view there, one tensor op less per call
-        heatmaps = encoded[None].detach().float().cpu() if tensor else \
-            torch.from_numpy(np.ascontiguousarray(encoded[None]))
-        keypoints, scores = self.batch_decode_tensor(heatmaps)
-        return keypoints.numpy(), scores.numpy()
+        if tensor:
+            keypoints, scores = self.batch_decode_tensor(encoded[None].detach().float().cpu())
+            return keypoints.numpy(), scores.numpy()
+        # numpy in and out of the decoder: no tensor round trip on a tracker's per-face call
+        self._check_size(encoded)
+        keypoints, scores = decode_heatmaps(encoded[None], **self.decode_cfg)
+        return keypoints * self.scale_factor, scores
 
 
 # The codec's arguments that only change how heatmaps are decoded (not the targets nor the

@@ -57,9 +57,15 @@ def set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str],
         from .checkpoint import codec_heatmap_size
         name = osp.splitext(osp.basename(config_path))[0]
         size = codec_heatmap_size(cfg)  # None without a heatmap codec (e.g. SimCC)
+        plain = osp.join('./work_dirs', name)
         if None not in (size, config_heatmap) and tuple(size) != tuple(config_heatmap):
             w, h = size
             name = re.sub(r'-hm\d+(x\d+)?$', '', name) + (f'-hm{h}' if w == h else f'-hm{w}x{h}')
+            if osp.isdir(plain):
+                print_log(f'work dir work_dirs/{name} (named after the heatmap size); '
+                          f'{plain} holds runs at the config\'s own size or from a popos that '
+                          f'did not name the size: --work-dir {plain} continues those',
+                          logger='current')
         cfg.work_dir = osp.join('./work_dirs', name)
     return cfg
 

@@ -1,6 +1,7 @@
 """The compiled one-face decode (the static graph in onnxruntime) against the eager decode."""
 import warnings
 
+import numpy as np
 import pytest
 import torch
 
@@ -27,7 +28,7 @@ def eager(maps: torch.Tensor, **settings):
 
 
 def entry(maps: torch.Tensor, **settings) -> compiled._Entry:
-    """The compile-cache entry of the plan these maps and settings decode with."""
+    """The compile-cache entry of the plan these maps and settings decode with (one call)."""
     decode_heatmaps(maps, **settings)
     plans = [e for e in compiled._CACHE.values() if e.plan.height == maps.shape[-2]
              and e.plan.width == maps.shape[-1] and all(
@@ -37,21 +38,49 @@ def entry(maps: torch.Tensor, **settings) -> compiled._Entry:
     return plans[-1]
 
 
-@pytest.mark.parametrize('h,w', [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (8, 6)])
+def entry_of(maps: torch.Tensor, **settings):
+    """The entry without calling the decoder, or None."""
+    from popos.codecs.functional.decode_plan import _cached_plan
+    import inspect
+    defaults = {k: p.default for k, p in inspect.signature(decode_heatmaps).parameters.items()
+                if k not in ('heatmaps', 'static_graph')}
+    plan = _cached_plan(maps.shape[-2], maps.shape[-1], 'cpu',
+                        tuple({**defaults, **settings}.items()))
+    return compiled._CACHE.get(plan[:compiled._SETTING_FIELDS])
+
+
+@pytest.mark.parametrize('h,w', [(16, 16), (8, 8), (4, 4), (8, 6)])
 @pytest.mark.parametrize('settings', SETTINGS, ids=['default', 'seed', 'monotone'])
 def test_compiled_equals_eager_with_the_same_fallbacks_counted(h, w, settings):
     # noisy maps, some without a peak worth fitting: the graph leaves those to the eager
     # fallback, so answers and fallback counts are the eager decoder's
     maps = noisy_gaussians(1, 98, h, w, seed=h * w, noise=0.08, amp=(0.2, 1.0))
     maps[0, :20] = torch.rand(20, h, w, generator=torch.Generator().manual_seed(1))
+    maps = torch.cat([maps, maps.flip(1), maps.roll(1, 1)])  # B = 3: the batch axis is traced
     (kpts, scores), stats = twice(maps, **settings)
-    assert entry(maps, **settings).compiled is not None, 'the compiled path did not run'
+    assert entry_of(maps, **settings).compiled is not None, 'the compiled path did not run'
     (ref_kpts, ref_scores), ref_stats = eager(maps, **settings)
     assert ref_stats['pseudorange_rejected'] > 0, 'no fallback exercised'
     assert stats == ref_stats
     torch.testing.assert_close(scores, ref_scores)
     assert (kpts - ref_kpts).abs().max() < 1e-3
-    assert kpts.dtype == torch.float32 and kpts.shape == (1, 98, 2)
+    assert kpts.dtype == torch.float32 and kpts.shape == (3, 98, 2)
+    # numpy in, numpy out: the same numbers without the tensor round trip
+    reset_decode_stats()
+    np_kpts, np_scores = decode_heatmaps(maps.numpy(), **settings)
+    assert isinstance(np_kpts, np.ndarray) and np_kpts.shape == (3, 98, 2)
+    np.testing.assert_array_equal(np_kpts, kpts.numpy())
+    np.testing.assert_array_equal(np_scores, scores.numpy())
+    assert decode_stats() == stats
+
+
+@pytest.mark.parametrize('h', [32, 64])
+def test_larger_maps_stay_eager(h):
+    # whole-map passes cost onnxruntime more than PyTorch from 32x32 on
+    maps = noisy_gaussians(1, 20, h, h, seed=h)
+    (kpts, _), _ = twice(maps)
+    assert entry_of(maps) is None
+    torch.testing.assert_close(kpts, eager(maps)[0][0], rtol=0, atol=0)
 
 
 def test_degenerate_maps_decode_as_eager():
@@ -78,15 +107,21 @@ def test_used_from_the_second_call_for_small_eager_cpu_calls_only():
     decode_heatmaps(maps, **settings)
     assert e.calls == 2 and e.compiled is not None
     assert torch.equal(torch.random.get_rng_state(), state), 'compiling drew random numbers'
-    # explicit eager, the export path, gradients and big batches never use it
+    # explicit eager, the export path, gradients and big batches never use it (not even
+    # count as a call)
+    calls = []
+    real = e.compiled.__call__
+    e.compiled.__call__ = lambda *a: calls.append(1) or real(*a)  # instance attr: not used
     decode_heatmaps(maps, static_graph=False, **settings)
     decode_heatmaps(maps, static_graph=True, **settings)
     big = maps.expand(compiled.MAX_LANDMARKS // 68 + 1, -1, -1, -1).contiguous()
-    assert compiled.compiled_decoder(e.plan, big, None) is None
+    decode_heatmaps(big, **settings)
     grad = maps.clone().requires_grad_()
     kpts, _ = decode_heatmaps(grad, **settings)
     assert kpts.requires_grad  # the eager autograd path ran, not the graph
+    assert e.calls == 2
     assert compiled.compiled_decoder(e.plan, maps, None) is e.compiled
+    assert compiled.compiled_decoder(e.plan, big, None) is None
     old = compiled.set_compiled_decode(False)
     try:
         assert compiled.compiled_decoder(e.plan, maps, None) is None
@@ -98,6 +133,14 @@ def test_used_from_the_second_call_for_small_eager_cpu_calls_only():
         torch.testing.assert_close(decode_heatmaps(odd, **settings)[0],
                                    decode_heatmaps(maps, static_graph=False, **settings)[0],
                                    atol=1e-3, rtol=0)
+
+
+def test_the_cache_keeps_at_most_max_plans(monkeypatch):
+    monkeypatch.setattr(compiled, 'MAX_PLANS', 2)
+    maps = noisy_gaussians(1, 3, 8, 8, seed=17)
+    for i in range(4):
+        decode_heatmaps(maps, sigma=1.3 + i / 100)
+    assert len(compiled._CACHE) <= 2
 
 
 def test_a_plan_that_cannot_compile_stays_eager_with_a_warning(monkeypatch):
@@ -133,3 +176,36 @@ def test_without_onnxruntime_the_decode_is_eager(monkeypatch):
         decode_heatmaps(maps, **settings)
         decode_heatmaps(maps, **settings)
     assert entry(maps, **settings).compiled is None
+
+
+def test_settings_where_the_graph_would_differ_stay_eager():
+    # the graph cuts weights at the clip floor by subtracting floor ** power; where that is
+    # not negligible the plan is never compiled, so answers do not depend on the call count
+    maps = noisy_gaussians(1, 20, 16, 16, seed=13)
+    for settings in (dict(clip_floor=0.2), dict(weight_power=0.05)):
+        first = decode_heatmaps(maps, **settings)[0]
+        second = decode_heatmaps(maps, **settings)[0]
+        assert entry_of(maps, **settings) is None
+        torch.testing.assert_close(first, second, rtol=0, atol=0)
+
+
+def test_compiling_ignores_process_defaults_and_rebuilt_plans_reuse_the_graph():
+    from popos.codecs.functional.decode_plan import _cached_plan
+    maps = noisy_gaussians(1, 7, 8, 8, seed=15)
+    settings = dict(sigma=1.55)
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)   # eager meanwhile, and not counted
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error')   # no "unavailable" warning
+            twice(maps, **settings)
+    finally:
+        torch.set_default_dtype(old)
+    assert entry_of(maps, **settings) is None
+    with torch.autocast('cpu'):              # compiled under the caller's autocast too
+        twice(maps, **settings)
+    e = entry_of(maps, **settings)
+    assert e is not None and e.compiled is not None
+    _cached_plan.cache_clear()               # the plan is rebuilt: the entry is found again
+    assert entry_of(maps, **settings) is e
+    assert len(compiled._CACHE) <= compiled.MAX_PLANS

@@ -206,3 +206,13 @@ def test_an_empty_batch_decodes_to_no_landmarks():
         assert kpts.shape == (0, 5, 2) and scores.shape == (0, 5)
     with pytest.raises(ValueError, match='fallback'):  # settings are still checked
         decode_heatmaps(torch.zeros(0, 5, 8, 8), fallback='nope')
+
+
+def test_decoding_under_mixed_precision_is_float32():
+    # mmengine's --amp on CPU runs validation under autocast (bf16): the solves stay float32
+    maps = noisy_gaussians(2, 10, 8, 8, seed=21)
+    ref = decode_heatmaps(maps, static_graph=False)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = decode_heatmaps(maps, static_graph=False)
+    torch.testing.assert_close(got, ref, rtol=0, atol=0)
+    assert got[0].dtype == torch.float32

@@ -85,9 +85,16 @@ def test_bad_input_errors():
                            (dict(sigma=0), 'sigma must be positive'),
                            (dict(clip_floor=0), r'clip_floor must be in \(0, 1\)'),
                            (dict(weight_power=-1), 'weight_power'),
+                           (dict(weight_power=0), r'weight_power must be > 0'),
+                           (dict(refine='none', grid_spacing=3.5), 'must not exceed grid_side'),
+                           (dict(robust_iters='1'), 'robust_iters must be an integer'),
+                           (dict(refine_iters=2.5), 'refine_iters must be an integer'),
                            (dict(sigma=float('nan')), 'finite')):
         with pytest.raises(ValueError, match=match):
             POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), **setting)
+    # numbers from numpy or torch (configs, sweeps) are numbers
+    POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8), sigma=np.float32(2),
+                 topk=np.int64(9), robust_iters=np.int32(1), anchor_radius=torch.tensor(3.0))
     codec = POPoSHeatmap(input_size=(256, 256), heatmap_size=(8, 8))
     with pytest.raises(ValueError, match='disagree on the heatmap size'):
         codec.decode(np.zeros((98, 16, 16), np.float32))

@@ -6,6 +6,7 @@ of :func:`popos.codecs.functional.decode_heatmaps` and a map shape into a :class
 and shape in eager mode.
 """
 import math
+import operator
 from functools import lru_cache
 from typing import NamedTuple, Optional
 
@@ -69,17 +70,19 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         raise ValueError(f'fallback must be one of {FALLBACKS}, got {fallback!r}')
     if anchor_mask not in ANCHOR_MASKS:
         raise ValueError(f'anchor_mask must be one of {ANCHOR_MASKS}, got {anchor_mask!r}')
-    if robust_iters < 0 or refine_iters < 0:
-        raise ValueError('robust_iters and refine_iters must be >= 0')
     if height < 2 or width < 2:
         raise ValueError(f'heatmaps must be at least 2x2, got {height}x{width}')
-    _check_ranges(height, width, sigma=sigma, topk=topk, grid_side=grid_side,
-                  grid_spacing=grid_spacing, anchor_radius=anchor_radius, clip_floor=clip_floor,
-                  weight_power=weight_power)
+    _check_ranges(sigma=sigma, topk=topk, grid_side=grid_side, grid_spacing=grid_spacing,
+                  anchor_radius=anchor_radius, clip_floor=clip_floor, weight_power=weight_power,
+                  robust_iters=robust_iters, refine_iters=refine_iters)
     d_topk, d_side, d_spacing = resolution_defaults(height, width, mode)
     power = float(weight_power if weight_power is not None else
                   pseudorange_weight_power(height, width))
     side = float(d_side if grid_side is None else grid_side)
+    spacing = float(d_spacing if grid_spacing is None else grid_spacing)
+    if spacing > side:
+        raise ValueError(f'grid_spacing ({spacing}) must not exceed grid_side ({side}): the grid '
+                         'needs two candidates per row')
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
     tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
     # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
@@ -90,7 +93,7 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     return DecodePlan(
         int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
         int(d_topk if topk is None else topk), side,
-        float(d_spacing if grid_spacing is None else grid_spacing), float(sigma),
+        spacing, float(sigma),
         float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
         build_seed_tables(height, width, sigma, device),
@@ -98,8 +101,11 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         ok_scale=f32([[1 / b_pos, 0.0], [1 / b_pos, 0.0], [0.0, 1 / b_width], [0.0, 0.0]]))
 
 
-def _check_ranges(height: int, width: int, **settings) -> None:
-    """Refuse settings outside their domain (None = the per-resolution default), naming them."""
+def _check_ranges(**settings) -> None:
+    """Refuse settings outside their domain (None = the per-resolution default), naming them.
+
+    Numbers may be Python, numpy or 0-d torch scalars (as configs and sweeps pass them).
+    """
     def bad(name: str, why: str) -> ValueError:
         return ValueError(f'{name} must be {why}, got {settings[name]!r}')
 
@@ -107,16 +113,30 @@ def _check_ranges(height: int, width: int, **settings) -> None:
         value = settings[name]
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            out = math.nan
+        if isinstance(value, bool) or not math.isfinite(out):
             raise bad(name, 'a finite number')
-        return float(value)
+        return out
+
+    def count(name: str, least: int) -> None:
+        value = settings[name]
+        try:
+            ok = value is not None and not isinstance(value, bool) and \
+                operator.index(value) >= least
+        except TypeError:
+            ok = False
+        if not ok:
+            raise bad(name, f'an integer >= {least}')
 
     if number('sigma') is None or settings['sigma'] <= 0:
         raise bad('sigma', '> 0 (heatmap px)')
-    topk = settings['topk']  # more than the map's pixels: every pixel
-    if topk is not None and (isinstance(topk, bool) or not isinstance(topk, int) or topk < 1):
-        raise bad('topk', 'an integer >= 1 or None')
+    if settings['topk'] is not None:  # more than the map's pixels: every pixel
+        count('topk', 1)
+    count('robust_iters', 0)
+    count('refine_iters', 0)
     for name in ('grid_side', 'grid_spacing'):
         if number(name) is not None and settings[name] <= 0:
             raise bad(name, '> 0 (heatmap px) or None')
@@ -125,8 +145,9 @@ def _check_ranges(height: int, width: int, **settings) -> None:
                   'neighbours) or None')
     if number('clip_floor') is None or not 0 < settings['clip_floor'] < 1:
         raise bad('clip_floor', 'in (0, 1)')
-    if number('weight_power') is not None and settings['weight_power'] < 0:
-        raise bad('weight_power', '>= 0 or None')
+    # h ** 0 = 1 everywhere, at the clip floor too: no anchor could be told from no vote
+    if number('weight_power') is not None and settings['weight_power'] <= 0:
+        raise bad('weight_power', '> 0 or None')
 
 
 @lru_cache(maxsize=64)

@@ -11,8 +11,10 @@ and TFLite lowerings).
 Coordinates are in heatmap pixels with pixel ``i`` centred at ``i`` (the MSRA
 convention of mmpose's heatmap codecs); callers scale to input pixels.
 """
-from typing import Optional, Tuple
+import contextlib
+from typing import Optional, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -25,6 +27,10 @@ from .decode_stats import record_decode
 from .pseudorange import (anchor_weights, disc_values, monotone_weights, pseudorange_solve,
                           table_rows)
 from .small_linalg import solve_2x2
+
+# The compiled decode leaves landmarks with a plausibility test within this of the bound to
+# the eager decoder (see _pseudorange).
+DEFER_MARGIN = 0.01
 
 __all__ = ['ANCHOR_MASKS', 'DECODE_MODES', 'FALLBACKS', 'DecodePlan', 'build_plan',
            'decode_heatmaps', 'exporting', 'gauss_newton', 'grid_search', 'sanitize_heatmaps',
@@ -228,7 +234,9 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     if static:
         ok = excess.amax(-1, keepdim=True) < 1.0                # (N, 1): no Unsqueeze node
         if plan.fallback == DEFERRED:  # the compiled eager decode: its caller falls back
-            return kpts, ok
+            # and decides the near misses too, with the eager solve: the graph's 4x4 solve
+            # (Cramer) and eager's (LU) round differently
+            return kpts, excess.amax(-1, keepdim=True) < 1.0 - DEFER_MARGIN
         fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok, kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
@@ -242,7 +250,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     return kpts.index_copy(0, sel, fb), (int(sel.shape[0]), int((~gn_ok).sum()))
 
 
-def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
+def decode_heatmaps(heatmaps: Union[Tensor, np.ndarray], sigma: float = 2.0, mode: str = 'popos',
                     topk: Optional[int] = None, grid_side: Optional[float] = None,
                     grid_spacing: Optional[float] = None, grid_method: str = 'coarse_to_fine',
                     refine: str = 'pseudorange', refine_iters: int = 3,
@@ -251,6 +259,8 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
                     robust_iters: int = 1, fallback: str = 'grid', anchor_mask: str = 'none',
                     static_graph: Optional[bool] = None) -> Tuple[Tensor, Tensor]:
     """Decode a batch of heatmaps (B, J, H, W) -> keypoints (B, J, 2) in heatmap px, scores (B, J).
+
+    ``heatmaps`` is a tensor, or a numpy array (float32 numpy arrays come back).
 
     Args:
         sigma: Gaussian sigma (heatmap px) the targets were encoded with.
@@ -292,6 +302,10 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     variation (all zero, flat, all NaN) decodes to its centre with score 0; outputs are
     always finite and inside ``[-1, W] x [-1, H]``.
     """
+    array = None
+    if isinstance(heatmaps, np.ndarray):  # numpy in, numpy out (the codec's one-face decode)
+        array = np.ascontiguousarray(heatmaps, dtype=np.float32)
+        heatmaps = torch.from_numpy(array)
     if heatmaps.dim() != 4:
         raise ValueError(f'heatmaps must be (B, J, H, W), got shape {tuple(heatmaps.shape)}')
     b, j, h, w = heatmaps.shape
@@ -309,23 +323,38 @@ def decode_heatmaps(heatmaps: Tensor, sigma: float = 2.0, mode: str = 'popos',
     plan = build_plan(h, w, heatmaps.device, **dict(settings)) if static else \
         _cached_plan(h, w, str(heatmaps.device), settings)
     if not static and b * j == 0:  # no maps (e.g. no face in the image): no landmarks
-        return heatmaps.new_zeros(b, j, 2, dtype=torch.float32), \
-            heatmaps.new_zeros(b, j, dtype=torch.float32)
+        kpts, scores = heatmaps.new_zeros(b * j, 2, dtype=torch.float32), \
+            heatmaps.new_zeros(b * j, dtype=torch.float32)
+        return _shaped(kpts, scores, b, j, array is not None)
     eager = not static and not (heatmaps.requires_grad and torch.is_grad_enabled())
+    # mixed precision (e.g. mmengine's --amp on CPU) would run the solves in bf16: decode in
+    # float32 (one test per call; exporting keeps the caller's context)
+    fp32 = torch.autocast(heatmaps.device.type, enabled=False) if not static and \
+        torch.is_autocast_enabled(heatmaps.device.type) else contextlib.nullcontext()
     # a call of a few faces runs the plan's static graph in onnxruntime (see .compiled)
     compiled = compiled_decoder(plan, heatmaps, _decode) if eager and static_graph is None \
         else None
-    if compiled is not None:
-        kpts, scores = compiled(heatmaps)
-    elif not eager:
-        kpts, scores = _decode(plan, heatmaps, static)[:2]
-    else:
-        # Ops in inference mode skip autograd's bookkeeping (~10 % of a one-face decode);
-        # the outputs are cloned out of it, so callers get ordinary tensors (a later loss
-        # may save them for backward).
-        with torch.inference_mode():
-            kpts, scores = _decode(plan, heatmaps, False)[:2]
-        kpts, scores = kpts.clone(), scores.clone()
+    with fp32:
+        if compiled is not None and array is not None:  # no tensor round trip
+            return _shaped(*compiled.run(array), b, j, True)
+        if compiled is not None:
+            kpts, scores = compiled(heatmaps)
+        elif not eager:
+            kpts, scores = _decode(plan, heatmaps, static)[:2]
+        else:
+            # Ops in inference mode skip autograd's bookkeeping (~10 % of a one-face
+            # decode); the outputs are cloned out of it, so callers get ordinary tensors (a
+            # later loss may save them for backward).
+            with torch.inference_mode():
+                kpts, scores = _decode(plan, heatmaps, False)[:2]
+            kpts, scores = kpts.clone(), scores.clone()
+    return _shaped(kpts, scores, b, j, array is not None)
+
+
+def _shaped(kpts, scores, b: int, j: int, as_numpy: bool):
+    """(B*J, 2) keypoints, (B*J,) scores -> (B, J, 2), (B, J); numpy arrays if asked."""
+    if as_numpy and isinstance(kpts, Tensor):
+        kpts, scores = kpts.numpy(), scores.numpy()
     return kpts.reshape(b, j, 2), scores.reshape(b, j)
 
 
