@@ -279,8 +279,9 @@ def timing_markdown(batched: Dict, one_face: Dict, sizes: List[int], batch: int,
         lines.append('\n**decode time per face** (one call per face, K landmarks), median wall '
                      'ms (ratio to DARK); *back to back*: each decoder on consecutive faces; '
                      "*after another*: every call follows another decoder's call; POPoS "
-                     'torch and numpy through the compiled one-face decode, *eager*: torch '
-                     'with eager PyTorch ops\n')
+                     'torch and numpy as they run by default (the compiled one-face decode '
+                     'on maps up to 16×16, eager PyTorch above), *eager*: torch with eager '
+                     'PyTorch ops\n')
         lines.append('| K | heatmap | DARK, back to back | POPoS torch | POPoS numpy '
                      '| POPoS eager | DARK, after another | POPoS torch | POPoS numpy '
                      '| POPoS eager |')
