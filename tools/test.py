@@ -17,7 +17,7 @@ import popos  # noqa: F401
 from popos.utils import install_safe_loading, safe_torch_load
 from popos.utils.checkpoint import (CheckpointMismatchError, HeatmapSizeMismatchError,
                                     check_checkpoint_fits, codec_heatmap_size)
-from popos.utils.launch import apply_common_args, set_work_dir
+from popos.utils.launch import apply_common_args
 
 METRIC_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
 
@@ -89,9 +89,6 @@ def merge_args(cfg, args):
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
 
-    # the config's own heatmap size, before --heatmap-size changes it (names the work dir)
-    config_heatmap = codec_heatmap_size(cfg)
-
     if args.show or (args.show_dir is not None):
         assert 'visualization' in cfg.default_hooks, \
             'PoseVisualizationHook is not set in the ' \
@@ -108,8 +105,8 @@ def merge_args(cfg, args):
         cfg.default_hooks.visualization.interval = args.interval
 
     # before --dump turns test_evaluator into a list, so `test_evaluator.x=y` still applies
-    cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size)
-    cfg = set_work_dir(cfg, args.config, args.work_dir, config_heatmap)
+    cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size, args.config,
+                            args.work_dir)
 
     if args.dump is not None:
         dump_metric = dict(type='DumpResults', out_file_path=args.dump)

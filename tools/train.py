@@ -11,8 +11,7 @@ from mmengine.runner import Runner
 
 import popos  # noqa: F401  (registers popos even if a config forgets custom_imports)
 from popos.utils import install_safe_loading
-from popos.utils.checkpoint import codec_heatmap_size
-from popos.utils.launch import apply_common_args, set_work_dir
+from popos.utils.launch import apply_common_args
 
 
 def parse_args():
@@ -92,9 +91,6 @@ def parse_args():
 def merge_args(cfg, args):
     """Merge CLI arguments to config."""
     cfg.launcher = args.launcher
-    # the config's own heatmap size, before --heatmap-size changes it (names the work dir)
-    config_heatmap = codec_heatmap_size(cfg)
-
     if args.amp is True:
         from mmengine.optim import AmpOptimWrapper, OptimWrapper
         optim_wrapper = cfg.optim_wrapper.get('type', OptimWrapper)
@@ -132,8 +128,8 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    cfg = apply_common_args(cfg, args.cfg_options, args.heatmap_size)
-    return set_work_dir(cfg, args.config, args.work_dir, config_heatmap)
+    return apply_common_args(cfg, args.cfg_options, args.heatmap_size, args.config,
+                             args.work_dir)
 
 
 def main():

@@ -140,8 +140,8 @@ class POPoSHeatmap(BaseKeypointCodec):
                 not exporting():
             # the compiled decode reads and writes numpy: no tensor round trip, whose few ops
             # cost a one-face call more than its numpy ones
-            keypoints, scores = decode_heatmaps(heatmaps.numpy(), **self.decode_cfg)
-            return torch.from_numpy(keypoints * self.scale_factor), torch.from_numpy(scores)
+            keypoints, scores = self._decode_numpy(heatmaps.numpy())
+            return torch.from_numpy(keypoints), torch.from_numpy(scores)
         keypoints, scores = decode_heatmaps(heatmaps, **self.decode_cfg)
         scale = self._scale if keypoints.device == self._scale.device else \
             self._scale.to(keypoints.device)
@@ -165,7 +165,11 @@ class POPoSHeatmap(BaseKeypointCodec):
             return keypoints.numpy(), scores.numpy()
         # numpy in and out of the decoder: no tensor round trip on a tracker's per-face call
         self._check_size(encoded)
-        keypoints, scores = decode_heatmaps(encoded[None], **self.decode_cfg)
+        return self._decode_numpy(encoded[None])
+
+    def _decode_numpy(self, heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(B, K, H, W) numpy heatmaps -> keypoints (B, K, 2) in input px, scores (B, K)."""
+        keypoints, scores = decode_heatmaps(heatmaps, **self.decode_cfg)
         return keypoints * self.scale_factor, scores
 
 

@@ -11,9 +11,13 @@ from mmengine.logging import print_log
 from .resolution import set_heatmap_size
 
 
-def apply_common_args(cfg: Config, cfg_options: Optional[dict],
-                      heatmap_size: Optional[int]) -> Config:
-    """Apply ``--cfg-options`` then ``--heatmap-size``; use gloo where NCCL cannot run."""
+def apply_common_args(cfg: Config, cfg_options: Optional[dict], heatmap_size: Optional[int],
+                      config_path: Optional[str] = None,
+                      work_dir: Optional[str] = None) -> Config:
+    """Apply ``--cfg-options`` then ``--heatmap-size``; use gloo where NCCL cannot run; with
+    ``config_path``, set the work dir (:func:`set_work_dir`, ``work_dir`` = ``--work-dir``)."""
+    from .checkpoint import codec_heatmap_size
+    config_heatmap = codec_heatmap_size(cfg)  # before --heatmap-size changes it
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if heatmap_size is not None:
@@ -38,6 +42,8 @@ def apply_common_args(cfg: Config, cfg_options: Optional[dict],
             torch.distributed.init_process_group(backend='gloo')
         print_log('no CUDA device: distributed backend switched from nccl to gloo',
                   logger='current')
+    if config_path is not None:
+        set_work_dir(cfg, config_path, work_dir, config_heatmap)
     return cfg
 
 

@@ -129,15 +129,15 @@ def compiled_decoder(plan: DecodePlan, heatmaps: Tensor,
     """The plan's compiled decode if this eager call should use it, else None.
 
     Compiled on a plan's second eligible call (~0.1 s: trace, export, session), so a plan
-    used once never pays for it; without onnxruntime, or if compiling fails (a warning says
-    why), the plan stays eager. Plans whose clip floor weighs in (``clip_floor ** power >
-    1e-12``) stay eager: the graph spells the weights' cut at the floor as a subtraction of
-    ``clip_floor ** power`` (see ``anchor_weights``), which then moves the answers.
+    used once never pays for it; without onnxruntime (:func:`may_compile`), or if compiling
+    fails (a warning says why), the plan stays eager. Plans whose clip floor weighs in
+    (``clip_floor ** power > 1e-12``) stay eager: the graph spells the weights' cut at the
+    floor as a subtraction of ``clip_floor ** power`` (see ``anchor_weights``), which then
+    moves the answers.
     """
-    if (not _STATE['enabled'] or plan.mode != 'popos' or plan.refine != 'pseudorange'
+    if (not may_compile(heatmaps.shape[0] * heatmaps.shape[1], plan.height, plan.width)
+            or plan.mode != 'popos' or plan.refine != 'pseudorange'
             or heatmaps.device.type != 'cpu'
-            or heatmaps.shape[0] * heatmaps.shape[1] > MAX_LANDMARKS
-            or plan.height * plan.width > MAX_MAP_PIXELS
             or plan.clip_floor ** plan.power > 1e-12
             # the exporter types Python numbers with the default dtype: a float64 default
             # would make a graph of mixed types (not counted: compiled once it is float32)

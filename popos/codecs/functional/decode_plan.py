@@ -131,22 +131,27 @@ def _check_ranges(**settings) -> None:
         if not ok:
             raise bad(name, f'an integer >= {least}')
 
-    if number('sigma') is None or settings['sigma'] <= 0:
+    sigma = number('sigma')
+    if sigma is None or sigma <= 0:
         raise bad('sigma', '> 0 (heatmap px)')
     if settings['topk'] is not None:  # more than the map's pixels: every pixel
         count('topk', 1)
     count('robust_iters', 0)
     count('refine_iters', 0)
     for name in ('grid_side', 'grid_spacing'):
-        if number(name) is not None and settings[name] <= 0:
+        value = number(name)
+        if value is not None and value <= 0:
             raise bad(name, '> 0 (heatmap px) or None')
-    if number('anchor_radius') is not None and settings['anchor_radius'] < 1:
+    radius = number('anchor_radius')
+    if radius is not None and radius < 1:
         raise bad('anchor_radius', '>= 1 heatmap px (the disc must reach the argmax\'s '
                   'neighbours) or None')
-    if number('clip_floor') is None or not 0 < settings['clip_floor'] < 1:
+    floor = number('clip_floor')
+    if floor is None or not 0 < floor < 1:
         raise bad('clip_floor', 'in (0, 1)')
     # h ** 0 = 1 everywhere, at the clip floor too: no anchor could be told from no vote
-    if number('weight_power') is not None and settings['weight_power'] <= 0:
+    power = number('weight_power')
+    if power is not None and power <= 0:
         raise bad('weight_power', '> 0 or None')
 
 
