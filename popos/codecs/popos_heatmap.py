@@ -50,7 +50,9 @@ class POPoSHeatmap(BaseKeypointCodec):
             variance of the squared range under additive noise).
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
         fallback: what answers where the pseudo-range solve is rejected: ``'grid'`` (grid
-            search + Gauss-Newton) or ``'seed'`` (the 2x2 closed form; smaller export).
+            search + Gauss-Newton), ``'seed'`` (the 2x2 closed form; smaller export) or
+            ``'width'`` (the same equations with the width fixed at ``sigma``; the smallest
+            export).
         anchor_mask: ``'none'`` or ``'monotone'`` (an anchor brighter than its neighbour one
             step nearer the argmax does not vote in the pseudo-range solve).
     """

@@ -10,7 +10,8 @@ from popos.codecs.functional import compiled, decode_heatmaps, decode_stats, res
 from test_decode_paths import noisy_gaussians  # noqa: E402  (same folder, rootless tests)
 
 pytest.importorskip('onnxruntime')
-SETTINGS = [dict(), dict(fallback='seed'), dict(anchor_mask='monotone', robust_iters=0)]
+SETTINGS = [dict(), dict(fallback='seed'), dict(anchor_mask='monotone', robust_iters=0),
+            dict(fallback='width')]
 
 
 def twice(maps: torch.Tensor, **settings):
@@ -50,7 +51,7 @@ def entry_of(maps: torch.Tensor, **settings):
 
 
 @pytest.mark.parametrize('h,w', [(16, 16), (8, 8), (4, 4), (8, 6)])
-@pytest.mark.parametrize('settings', SETTINGS, ids=['default', 'seed', 'monotone'])
+@pytest.mark.parametrize('settings', SETTINGS, ids=['default', 'seed', 'monotone', 'width'])
 def test_compiled_equals_eager_with_the_same_fallbacks_counted(h, w, settings):
     # noisy maps, some without a peak worth fitting: the graph leaves those to the eager
     # fallback, so answers and fallback counts are the eager decoder's

@@ -9,6 +9,7 @@ from popos.codecs.functional import (block_seed, build_disc_tables, build_seed_t
                                      decode_heatmaps, disc_values, gauss_newton,
                                      monotone_weights, pseudorange_solve, resolution_defaults,
                                      sanitize_heatmaps)
+from popos.codecs.functional.pseudorange import fixed_width_solve, fixed_width_system
 from popos.codecs.functional.small_linalg import solve_2x2, solve_augmented
 
 SIZES = [(64, 64), (32, 32), (16, 16), (8, 8), (4, 4), (48, 64), (8, 6)]  # (H, W)
@@ -179,12 +180,82 @@ def test_pseudorange_solve_matches_weighted_lstsq(unrolled, robust_iters):
     u = (((off - q) ** 2).sum(-1) - g) / t2 + rng.normal(0, 0.05, (2, 4, len(off)))
     w = rng.uniform(0.1, 1, u.shape) * (rng.random(u.shape) > 0.2)   # some anchors vote 0
     theta = pseudorange_solve(tab, -torch.tensor(u).float(), torch.tensor(w).float(),
-                              robust_iters, unrolled=unrolled).double().numpy()
+                              robust_iters, unrolled=unrolled)[0].double().numpy()
     for b, j in itertools.product(range(2), range(4)):
         ref = ref_pseudorange(off, u[b, j], w[b, j], robust_iters)
         # float32 normal equations and a 1e-6 relative ridge: not bit-exact
         np.testing.assert_allclose(theta[b, j, :2], ref[:2], atol=2e-3)
         np.testing.assert_allclose(theta[b, j, 2], ref[2], rtol=2e-3)
+
+
+def ref_fixed_width(off, u, w, sigma):
+    """Weighted lstsq of (q_x, q_y, gamma - |q|^2) with theta_2 = 2 sigma^2:
+    ``|o|^2 - 2 sigma^2 u = 2 o.q + gamma'``."""
+    a = np.concatenate([2 * off, np.ones((len(off), 1))], 1)
+    y = (off ** 2).sum(-1) - 2 * sigma * sigma * u
+    sw = np.sqrt(w)
+    return np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)[0]
+
+
+@pytest.mark.parametrize('robust_iters', [0, 1])
+def test_fixed_width_solve_matches_constrained_lstsq(robust_iters):
+    """fallback='width' solves the first pass's equations with theta_2 = 2 sigma^2: equal to a
+    per-landmark constrained weighted lstsq, eagerly and side by side with the free solve in
+    the unrolled (export) solver; no weight at all gives q = 0 (the argmax), not NaN."""
+    sigma = 1.5
+    tab = build_disc_tables(3.0, 8, 8)
+    fixed = fixed_width_system(3.0, 8, 8, sigma)
+    off = tab.offsets.double().numpy()
+    rng = np.random.default_rng(4)
+    q = rng.uniform(-1, 1, (12, 1, 2))
+    t2 = rng.uniform(2, 9, (12, 1))                     # widths other than the fixed one
+    g = rng.uniform(-3, 3, (12, 1))
+    u = (((off - q) ** 2).sum(-1) - g) / t2 + rng.normal(0, 0.05, (12, len(off)))
+    w = rng.uniform(0.1, 1, u.shape) * (rng.random(u.shape) > 0.2)
+    w[-1] = 0.0                                          # a landmark without any weight
+    log_h, weights = -torch.tensor(u).float(), torch.tensor(w).float()
+    theta, stats = pseudorange_solve(tab, log_h, weights, robust_iters)
+    eager = fixed_width_solve(stats, fixed).double().numpy()
+    free_u, both = pseudorange_solve(tab, log_h, weights, robust_iters, True, fixed)
+    np.testing.assert_allclose(eager[-1], [0.0, 0.0, 2 * sigma * sigma, 0.0], atol=1e-5)
+    np.testing.assert_allclose(both.double().numpy(), eager, atol=2e-3, rtol=1e-4)
+    np.testing.assert_allclose(free_u[:-1].double().numpy(), theta[:-1].double().numpy(),
+                               atol=2e-3, rtol=2e-3)
+    for i in range(11):
+        ref = ref_fixed_width(off, u[i], w[i], sigma)
+        np.testing.assert_allclose(eager[i, :2], ref[:2], atol=2e-3)
+        np.testing.assert_allclose(eager[i, 3], ref[2], atol=1e-2, rtol=1e-3)
+        assert abs(eager[i, 2] - 2 * sigma * sigma) < 1e-4
+
+
+def test_width_fallback_answers_the_clamped_fixed_width_fit():
+    """On noise-only maps (most solves implausible) fallback='width' answers with the argmax
+    plus the fixed-width fit of the anchor disc (weights h ** p, cut at the clip floor),
+    clamped to the plausible radius; eager (counted) and static agree."""
+    from popos.codecs.functional import decode_stats, reset_decode_stats
+    from popos.codecs.functional.defaults import pseudorange_weight_power
+    g = torch.Generator().manual_seed(6)
+    maps = torch.rand(1, 98, 8, 8, generator=g)
+    reset_decode_stats()
+    got = decode_heatmaps(maps, fallback='width', static_graph=False)[0][0].double().numpy()
+    rejected = decode_stats()['pseudorange_rejected']
+    static = decode_heatmaps(maps, fallback='width', static_graph=True)[0][0].numpy()
+    assert rejected > 20 and np.abs(got - static).max() < 1e-3
+    tab = build_disc_tables(4.0, 8, 8)
+    off = tab.offsets.double().numpy()
+    power = pseudorange_weight_power(8, 8)
+    bound = max(1.5, resolution_defaults(8, 8, 'popos')[1] / 2)
+    matched = 0
+    for j in range(98):
+        m = maps[0, j].double().numpy()
+        py, px = np.unravel_index(m.argmax(), m.shape)
+        ax, ay = px + off[:, 0].astype(int), py + off[:, 1].astype(int)
+        inside = (ax >= 0) & (ax < 8) & (ay >= 0) & (ay < 8)
+        h = np.where(inside, m[np.clip(ay, 0, 7), np.clip(ax, 0, 7)], 0.0).clip(1e-9, 1.0)
+        w = np.where(h > 1e-9, h ** power, 0.0)
+        fit = ref_fixed_width(off, -np.log(h), w, 2.0)
+        matched += np.abs(got[j] - ([px, py] + fit[:2].clip(-bound, bound))).max() < 1e-3
+    assert matched >= rejected
 
 
 @pytest.mark.parametrize('radius,h,w', [(4.0, 16, 16), (2.5, 8, 8), (4.0, 4, 4), (6.0, 5, 9)])
@@ -274,6 +345,17 @@ def test_small_solvers_match_numpy():
         np.testing.assert_allclose(solve_augmented(aug, unrolled).numpy(),
                                    np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8,
                                    atol=1e-8)
+    # two systems side by side, scaled to the first's A_44 = 1, plus an offset
+    other = np.concatenate([spd[::-1] + np.eye(4), rhs[::-1, :, None]], -1).reshape(10, 20)
+    offset = rng.normal(size=40) * 0.1
+    both = aug.numpy().reshape(10, 20)
+    scaled = np.concatenate([both, other], 1) / both[:, 18:19] + offset
+    ref = [np.linalg.solve(x[:, :, :4], x[:, :, 4:])[..., 0]
+           for x in (scaled[:, :20].reshape(10, 4, 5), scaled[:, 20:].reshape(10, 4, 5))]
+    for unrolled in (False, True):
+        got = solve_augmented(torch.tensor(np.concatenate([both, other], 1)), unrolled,
+                              torch.tensor(offset)).numpy()
+        np.testing.assert_allclose(got, np.concatenate(ref, 1), rtol=1e-7, atol=1e-7)
     a2 = rng.normal(size=(10, 2, 2))
     np.testing.assert_allclose(solve_2x2(torch.tensor(a2), torch.tensor(rhs[:, :2])).numpy(),
                                np.linalg.solve(a2, rhs[:, :2, None])[..., 0], rtol=1e-8)

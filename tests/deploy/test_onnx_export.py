@@ -70,10 +70,12 @@ def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model, tmp_path):
 
 
 def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
-    """fallback='seed' exports ~100 compute nodes; integer tables are int32 constants."""
+    """fallback='seed' exports ~100 compute nodes, the faster setting 73 and with
+    fallback='width' 65; integer tables are int32 constants."""
     from onnx import numpy_helper
     path = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
-                          str(tmp_path / 'seed.onnx'), fallback='seed', dynamic_batch=False)
+                          str(tmp_path / 'seed.onnx'), fallback='seed', dynamic_batch=False,
+                          anchor_mask='none', robust_iters=1)
     graph = onnx.load(path).graph
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
     # on one face every node costs about as much as the arithmetic in it: keep the count down
@@ -89,6 +91,12 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
                           anchor_mask='monotone', robust_iters=0)
     fast_ops = [n.op_type for n in onnx.load(fast).graph.node if n.op_type != 'Constant']
     assert len(fast_ops) <= 73 and fast_ops.count('Where') <= 3, sorted(fast_ops)
+    # fallback='width' solves its system beside the first in the same nodes: 8 fewer
+    width = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
+                           str(tmp_path / 'width.onnx'), fallback='width', dynamic_batch=False,
+                           anchor_mask='monotone', robust_iters=0)
+    width_ops = [n.op_type for n in onnx.load(width).graph.node if n.op_type != 'Constant']
+    assert len(width_ops) <= 65 and width_ops.count('Where') <= 3, sorted(width_ops)
     assert compute.count('Cast') <= 1                       # the flat-map mask only
     tables = [numpy_helper.to_array(n.attribute[0].t) for n in graph.node
               if n.op_type == 'Constant'] + [numpy_helper.to_array(t) for t in graph.initializer]
@@ -98,8 +106,17 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
         [(t.dtype, t.shape) for t in integer]
 
 
-@pytest.mark.parametrize('settings', [dict(fallback='grid'), dict(fallback='seed'),
+# the reference config decodes with the monotone mask and the fixed-width fallback; the
+# library's defaults (Cauchy pass) are exported with each other fallback
+CAUCHY = dict(anchor_mask='none', robust_iters=1)
+
+
+@pytest.mark.parametrize('settings', [dict(fallback='grid', **CAUCHY),
+                                      dict(fallback='seed', **CAUCHY),
+                                      dict(fallback='width', **CAUCHY),
                                       dict(fallback='seed', anchor_mask='monotone',
+                                           robust_iters=0),
+                                      dict(fallback='width', anchor_mask='monotone',
                                            robust_iters=0)])
 def test_exported_decoder_on_degenerate_maps_equals_codec(pose_model, settings, tmp_path):
     """Failed solves are rejected in the graph as in eager: a peak below the clip floor (every

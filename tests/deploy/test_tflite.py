@@ -102,16 +102,18 @@ def test_tflite_models_evaluate_through_mmdeploy(float_models, model_cfg, tmp_pa
     assert abs(hm['NME'] - dec['NME']) < 1e-2 * hm['NME']
 
 
-def test_decoder_with_monotone_mask_matches_codec(pose_model, tmp_path):
-    """The monotone anchor mask (a matmul, a compare and a product) converts and equals eager;
-    the table reads are flat EMBEDDING_LOOKUPs, not TFLite's nine-op lowering of torch.gather."""
+@pytest.mark.parametrize('fallback', ['seed', 'width'])
+def test_decoder_with_monotone_mask_matches_codec(pose_model, fallback, tmp_path):
+    """The monotone anchor mask (a matmul, a compare and a product) converts and equals eager,
+    with either compact fallback; the table reads are flat EMBEDDING_LOOKUPs, not TFLite's
+    nine-op lowering of torch.gather."""
     import copy
 
     from popos.deploy.modules import DecoderModel
     from popos.deploy.runners import TFLiteRunner
     from popos.deploy.tflite import convert_float
     codec = copy.copy(pose_model.head.decoder)
-    codec.decode_cfg = dict(codec.decode_cfg, fallback='seed', anchor_mask='monotone',
+    codec.decode_cfg = dict(codec.decode_cfg, fallback=fallback, anchor_mask='monotone',
                             robust_iters=0)
     rng = np.random.default_rng(3)
     truth = rng.uniform(8, 56, (1, 98, 2)).astype(np.float32)

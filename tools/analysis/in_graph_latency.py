@@ -4,7 +4,7 @@ Each model (by default the reference model of ``docs/deployment.md`` and the shi
 embedded model ``tiny``; random weights: a static graph's latency does not depend on them)
 is exported as the network alone (image -> heatmaps), the network with the decoder in the
 graph (image -> keypoints) and the decoder alone (heatmaps -> keypoints), the decoder with
-either fallback. Each runs on one thread, batch 1, all interleaved in every round; the table
+each fallback. Each runs on one thread, batch 1, all interleaved in every round; the table
 gives medians and what the decoder adds to the network's graph as a ratio to the network
 alone (the decoder as a graph of its own also pays a session call). Used by
 ``benchmark_decoders.py --in-graph``.
@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from popos.codecs.functional import FALLBACKS
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_CFG = osp.join(REPO, 'configs/deploy/models/td-hm_mobilenetv2-0.5_popos_wflw-64x64-hm8.py')
 TINY_CFG = osp.join(REPO, 'popos/weights/mobilenetv2_popos-pl-mtfl_300w-64x64-hm8.py')
@@ -29,7 +31,7 @@ def _modules(model_cfg: str, overrides: Optional[dict] = None) -> Dict[str, nn.M
     from popos.deploy.modules import DecoderModel, export_module
     pose_model = build_torch_model(model_cfg, None)
     modules = {'network': export_module(pose_model, False)}
-    for fallback in ('grid', 'seed'):
+    for fallback in FALLBACKS:
         codec = copy.copy(pose_model.head.decoder)
         codec.decode_cfg = {**codec.decode_cfg, **(overrides or {}), 'fallback': fallback}
         decoded = export_module(pose_model, True)
@@ -50,8 +52,9 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
             backends=('onnxruntime', 'tflite'),
             overrides: Optional[dict] = None) -> Dict[str, Dict[str, float]]:
     """``{backend: {module name: median ms}}`` for the network alone, the network with the
-    decoder in its graph and the decoder alone, each decoder with ``fallback='grid'`` and
-    ``'seed'``; ``overrides``: other decoder settings replacing the config's."""
+    decoder in its graph and the decoder alone, each decoder with every fallback
+    (``'grid'``, ``'seed'``, ``'width'``); ``overrides``: other decoder settings replacing the
+    config's."""
     from popos.deploy.runners import OnnxRunner, TFLiteRunner, interleaved_ms
     modules = _modules(model_cfg, overrides)
     codec = modules['decoder alone, grid'].codec
@@ -91,21 +94,21 @@ def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300, threads
              'in its graph (in parentheses what the decoder adds, as a ratio to the network '
              'alone) and the decoder as a graph of its own; * = the config\'s fallback'
              + (f'; decoder settings {overrides}' if overrides else '') + '\n',
-             ('| model | backend | network ms | network + decoder, `grid`, ms | '
-              "network + decoder, `seed`, ms | decoder alone, `grid`, ms | "
-              "decoder alone, `seed`, ms |"),
-             '|---|---|---|---|---|---|---|']
+             '| model | backend | network ms | '
+             + ' | '.join(f'network + decoder, `{f}`, ms' for f in FALLBACKS) + ' | '
+             + ' | '.join(f'decoder alone, `{f}`, ms' for f in FALLBACKS) + ' |',
+             '|---|---|---|' + '---|' * 2 * len(FALLBACKS)]
     for model_cfg in model_cfgs:
         res = measure(model_cfg, runs, threads, overrides=overrides)
         own = Config.fromfile(model_cfg).model.head.decoder.get('fallback', 'grid')
         for backend, r in res.items():
             net = r['network']
             cells = []
-            for fallback in ('grid', 'seed'):
+            for fallback in FALLBACKS:
                 both = r[f'network + decoder, {fallback}']
                 star = '*' if fallback == own else ''
                 cells.append(f'{both:.3f}{star} ({(both - net) / net:.2f}×)')
-            cells += [f"{r[f'decoder alone, {f}']:.3f}" for f in ('grid', 'seed')]
+            cells += [f"{r[f'decoder alone, {f}']:.3f}" for f in FALLBACKS]
             lines.append(f'| `{osp.basename(model_cfg)}` | {backend} | {net:.3f} | '
                          + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'

@@ -15,12 +15,12 @@ from torch import Tensor
 
 from .block_seed import SeedTables, build_seed_tables
 from .defaults import pseudorange_weight_power, resolution_defaults
-from .pseudorange import DiscTables, build_disc_tables
+from .pseudorange import DiscTables, FixedWidthSystem, build_disc_tables, fixed_width_system
 
 DECODE_MODES = ('popos', 'keypos', 'lls')
 REFINE_MODES = ('pseudorange', 'gauss_newton', 'none')
 GRID_SEARCHES = ('coarse_to_fine', 'dense')
-FALLBACKS = ('grid', 'seed')
+FALLBACKS = ('grid', 'seed', 'width')
 # internal: a static graph that leaves the fallback to its caller (the compiled eager decode)
 DEFERRED = 'deferred'
 ANCHOR_MASKS = ('none', 'monotone')
@@ -46,6 +46,7 @@ class DecodePlan(NamedTuple):
     refine_iters: int
     tables: DiscTables
     seed: SeedTables
+    fixed: Optional[FixedWidthSystem]  # fallback='width': the fixed-width solve's constants
     ok_shift: Tensor         # (4,) theta minus this, squared, times this (4, 2) matrix gives
     ok_scale: Tensor         # (|q|^2, (theta_2 - mid)^2) over their bounds: plausible if < 1
 
@@ -84,11 +85,12 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         raise ValueError(f'grid_spacing ({spacing}) must not exceed grid_side ({side}): the grid '
                          'needs two candidates per row')
     radius = 2.0 * sigma if anchor_radius is None else float(anchor_radius)
-    tables = build_disc_tables(radius if mode == 'popos' else 0.0, height, width, device)
+    radius = radius if mode == 'popos' else 0.0
+    tables = build_disc_tables(radius, height, width, device)
     # Plausible: width ratio alpha = theta_2 / (2 sigma^2) in (0.2, 5) and the position
     # within max(1.5, side / 2) of the argmax, as one scaled squared-distance test.
     lo, hi = 0.2 * 2 * sigma * sigma, 5.0 * 2 * sigma * sigma
-    b_pos, b_width = max(1.5, side / 2) ** 2, ((hi - lo) / 2) ** 2
+    b_pos, b_width = plausible_radius(side) ** 2, ((hi - lo) / 2) ** 2
     f32 = lambda x: torch.tensor(x, dtype=torch.float32, device=device)  # noqa: E731
     return DecodePlan(
         int(height), int(width), mode, refine, fallback, anchor_mask, grid_method,
@@ -97,8 +99,16 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
         float(clip_floor), power,
         int(robust_iters), int(refine_iters), tables,
         build_seed_tables(height, width, sigma, device),
+        fixed_width_system(radius, height, width, sigma, device)
+        if fallback == 'width' else None,
         ok_shift=f32([0.0, 0.0, (lo + hi) / 2, 0.0]),
         ok_scale=f32([[1 / b_pos, 0.0], [1 / b_pos, 0.0], [0.0, 1 / b_width], [0.0, 0.0]]))
+
+
+def plausible_radius(side: float) -> float:
+    """How far (heatmap px) from its argmax a refined landmark may lie: a clean Gaussian's
+    centre is within ~0.7 px of its argmax; a wider grid lets the fallback look further."""
+    return max(1.5, side / 2)
 
 
 def _check_ranges(**settings) -> None:

@@ -23,10 +23,10 @@ from torch import Tensor
 from .block_seed import block_seed
 from .compiled import compiled_decoder
 from .decode_plan import (ANCHOR_MASKS, DECODE_MODES, DEFERRED, FALLBACKS, DecodePlan,
-                          _cached_plan, build_plan)
+                          _cached_plan, build_plan, plausible_radius)
 from .decode_stats import record_decode
-from .pseudorange import (anchor_weights, disc_values, monotone_weights, pseudorange_solve,
-                          table_rows)
+from .pseudorange import (anchor_weights, disc_values, fixed_width_solve, monotone_weights,
+                          pseudorange_solve, table_rows)
 from .grid_refine import gauss_newton, grid_search
 
 # The compiled decode leaves landmarks with a plausibility test within this of the bound to
@@ -95,7 +95,7 @@ def _grid_then_gn(seed: Tensor, peak: Tensor, anchors: Tensor, d2: Tensor, insid
     # Gaussian's centre is within ~0.7 px of its argmax); on a map with no real peak
     # Gauss-Newton can wander to the border, so the grid optimum stays.
     gn = gauss_newton(kpts, anchors, d2, inside, refine_iters)
-    gn_ok = (gn - peak).square().sum(-1) <= max(1.5, side / 2) ** 2
+    gn_ok = (gn - peak).square().sum(-1) <= plausible_radius(side) ** 2
     return torch.where(gn_ok.unsqueeze(-1), gn, kpts), gn_ok
 
 
@@ -105,7 +105,7 @@ def _fallback(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor, disc
     answer, gn_ok.
 
     The 2x2 closed form (``fallback='seed'``), or the grid search + Gauss-Newton on the
-    disc's top-K anchors.
+    disc's top-K anchors (``fallback='width'`` is answered in :func:`_pseudorange`).
     """
     seed = block_seed(maps, maxidx, plan.seed, plan.clip_floor, static)
     if plan.refine == 'pseudorange' and plan.fallback == 'seed':
@@ -128,6 +128,8 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     Returns (N, 2) keypoints and, in eager mode, how many landmarks fell back and how many
     of those kept the grid optimum (Gauss-Newton rejected); in a static graph with the
     fallback deferred (:mod:`.compiled`), the solve's answer and the (N, 1) plausibility.
+    ``fallback='width'`` answers with the argmax plus the fixed-width solve of the same
+    equations (:func:`~.pseudorange.fixed_width_system`), clamped to the plausible radius.
     """
     tab = plan.tables
     disc = disc_values(maps, maxidx, tab, static)                                # (N, P)
@@ -135,9 +137,13 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     weights = anchor_weights(clipped, plan.power, plan.clip_floor, static)
     if plan.anchor_mask == 'monotone':
         weights = monotone_weights(weights, disc, tab, static)
-    theta = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, unrolled=static)
+    width = plan.fallback == 'width'
+    # static: the fixed-width solve runs beside the free one; eager: (N, 20) equations kept
+    theta, extra = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, static,
+                                     plan.fixed if static and width else None)
     excess = torch.mm((theta - plan.ok_shift).square_(), plan.ok_scale)          # (N, 2)
     kpts = peak + theta[:, :2]
+    bound = plausible_radius(plan.side)
     # NaN fails a comparison, so a failed solve is rejected too (`<`, not `<=`: ONNX opset
     # 11 spells `<=` as not-greater, which NaN passes); a non-finite theta makes both columns
     # of `excess` NaN (NaN * 0 in the product), so their max is NaN whatever the backend's max
@@ -148,7 +154,8 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
             # and decides the near misses too, with the eager solve: the graph's 4x4 solve
             # (Cramer) and eager's (LU) round differently
             return kpts, excess.amax(-1, keepdim=True) < 1.0 - DEFER_MARGIN
-        fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
+        fallback = peak + extra[:, :2].clamp(-bound, bound) if width else \
+            _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok, kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
     if excess.max().item() < 1.0:
@@ -156,6 +163,10 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     sel = ((excess.amax(-1) < 1.0) < valid).nonzero().squeeze(-1)    # rejected, with a peak
     if not sel.shape[0]:
         return kpts, (0, 0)
+    if width:
+        fixed = fixed_width_solve(extra.index_select(0, sel), plan.fixed)
+        fb = peak.index_select(0, sel) + fixed[:, :2].clamp(-bound, bound)
+        return kpts.index_copy(0, sel, fb), (int(sel.shape[0]), 0)
     fb, gn_ok = _fallback(plan, maps.index_select(0, sel), maxidx.index_select(0, sel),
                           peak.index_select(0, sel), disc.index_select(0, sel), False)
     return kpts.index_copy(0, sel, fb), (int(sel.shape[0]), int((~gn_ok).sum()))
@@ -196,7 +207,10 @@ def decode_heatmaps(heatmaps: Union[Tensor, np.ndarray], sigma: float = 2.0, mod
         robust_iters: Cauchy re-weighting passes of the pseudo-range solve.
         fallback: where the pseudo-range solve is rejected, ``'grid'`` answers with the
             2x2 seed -> parallel grid -> Gauss-Newton, ``'seed'`` with the closed-form 2x2
-            block solve alone (a much smaller exported graph; see docs/deployment.md).
+            block solve alone, ``'width'`` with the same pseudo-range equations solved with
+            the width fixed at ``sigma`` (position clamped to the plausible radius; in an
+            exported graph it shares the first solve's ops: the smallest graph, see
+            docs/deployment.md).
         anchor_mask: ``'monotone'`` drops from the pseudo-range solve every anchor brighter
             than its neighbour one step nearer the argmax (it belongs to another peak or to
             noise): three ops, which with ``robust_iters=0`` replace the Cauchy pass at about

@@ -57,15 +57,8 @@ def inward_neighbours(offsets: List[Tuple[int, int]]) -> List[int]:
     return out
 
 
-def build_disc_tables(radius: float, height: int, width: int,
-                      device: Optional[torch.device] = None) -> DiscTables:
-    """Build the constants of :class:`DiscTables` (float32) for one map shape.
-
-    Computed in numpy and handed over as finished constants, so an exported graph holds
-    the tables, not the ops that build them.
-    """
-    offsets = disc_offsets(radius, height, width)
-    off = np.array(offsets, dtype=np.float64)                                    # (P, 2)
+def _moments(off: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P, 2) float64 offsets -> (P, 4) design rows c, (P,) |o|^2, (3P, 20) moment table."""
     p = off.shape[0]
     # Design row of anchor k with l_k = ln h_k: c_k - l_k e, c_k = (2dx, 2dy, 0, 1),
     # e = (0, 0, 1, 0), since |o_k - q|^2 = theta_2 u_k + gamma with u_k = -l_k.
@@ -84,6 +77,20 @@ def build_disc_tables(radius: float, height: int, width: int,
         aug(outer(c, c), c * t[:, None]),
         aug(outer(c, e) + outer(e, c), e * t[:, None]),
         aug(outer(e, e), np.zeros((p, 4)))], 0) * damp.reshape(20)
+    return c, t, moments
+
+
+def build_disc_tables(radius: float, height: int, width: int,
+                      device: Optional[torch.device] = None) -> DiscTables:
+    """Build the constants of :class:`DiscTables` (float32) for one map shape.
+
+    Computed in numpy and handed over as finished constants, so an exported graph holds
+    the tables, not the ops that build them.
+    """
+    offsets = disc_offsets(radius, height, width)
+    off = np.array(offsets, dtype=np.float64)                                    # (P, 2)
+    p = off.shape[0]
+    c, t, moments = _moments(off)
     gx, gy = np.meshgrid(np.arange(width), np.arange(height))
     pixel = np.stack([gx.reshape(-1), gy.reshape(-1)], -1)                       # row-major
     ax = pixel[:, None, 0] + off[None, :, 0].astype(np.int64)
@@ -194,8 +201,40 @@ def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
     return torch.where(values > inward, 0.0, weights)
 
 
+class FixedWidthSystem(NamedTuple):
+    """The pseudo-range equations with the range scale fixed: ``[A | b] @ keep + offset``."""
+
+    keep: Tensor             # (20, 20) the augmented rows of x, y, gamma kept, theta_2's dropped
+    offset: Tensor           # (20,) theta_2's row ``theta_2 = 2 sigma^2`` and a small ridge
+    moments: Tensor          # (3P, 40) the moment table, then the moment table @ keep
+    offsets: Tensor          # (40,) no offset for the free system, then ``offset``
+
+
+def fixed_width_system(radius: float, height: int, width: int, sigma: float,
+                       device: Optional[torch.device] = None) -> FixedWidthSystem:
+    """Constants of the fallback solve ``fallback='width'`` for one map shape and ``sigma``.
+
+    Fixing ``theta_2 = 2 sigma^2`` (the trained width, amplitude free) replaces its normal
+    equation by ``theta_2 = 2 sigma^2``; the other three rows stay the weighted LS equations
+    of ``q`` and ``gamma`` with ``theta_2`` substituted. Read on the scale
+    :func:`~.small_linalg.solve_augmented` gives a system (``A_44 = 1``); the ridge on ``x``,
+    ``y`` and ``gamma`` keeps a system without weight solvable (``q = 0``: the argmax).
+    """
+    keep = np.eye(20)
+    keep[10:15, 10:15] = 0.0
+    offset = np.zeros(20)
+    offset[12], offset[14] = 1.0, 2.0 * sigma * sigma
+    offset[[0, 6, 18]] = RIDGE
+    moments = _moments(np.array(disc_offsets(radius, height, width), np.float64))[2]
+    f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
+    return FixedWidthSystem(f32(keep), f32(offset),
+                            f32(np.concatenate([moments, moments @ keep], 1)),
+                            f32(np.concatenate([np.zeros(20), offset])))
+
+
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
-                      robust_iters: int = 1, unrolled: bool = False) -> Tensor:
+                      robust_iters: int = 1, unrolled: bool = False,
+                      fixed: Optional[FixedWidthSystem] = None) -> Tuple[Tensor, Tensor]:
     """Weighted LS for offset, range scale and range offset of every landmark jointly.
 
     Model per anchor k at offset ``o_k`` from the origin, with ``u_k = -ln h_k``:
@@ -209,17 +248,33 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         log_h: (..., P) ``ln h`` of every anchor.
         weights: (..., P) anchor weights (0 = no vote).
         unrolled: solve with elementwise ops (ONNX/TFLite) instead of torch.linalg.
+        fixed: with ``unrolled``, also solve the first pass's equations with the width
+            fixed (:func:`fixed_width_system`), side by side in the same unrolled solve.
     Returns:
-        (..., 4) ``theta``.
+        (..., 4) ``theta`` and (..., 4) the fixed-width solution (``unrolled`` with
+        ``fixed``), else the (..., 20) augmented normal equations of the first pass, before
+        any re-weighting by a fit that may be rejected (for :func:`fixed_width_solve` on
+        the landmarks that need it).
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
-    lu, w0 = (log_h, weights) if log_h.dim() == 2 else \
-        (log_h.reshape(-1, p), weights.reshape(-1, p))
-    w = w0
+    if log_h.dim() != 2:
+        shaped = pseudorange_solve(tables, log_h.reshape(-1, p), weights.reshape(-1, p),
+                                   robust_iters, unrolled, fixed)
+        return tuple(x.reshape(*lead, x.shape[-1]) for x in shaped)
+    lu, w0 = log_h, weights
+    w, extra = w0, None
     for it in range(robust_iters + 1):
         wl = w * lu
-        stats = torch.mm(torch.cat([w, wl, wl * lu], 1), tables.moments)         # (N, 20)
-        theta = solve_augmented(stats, unrolled)
+        products = torch.cat([w, wl, wl * lu], 1)                                 # (N, 3P)
+        if it == 0 and unrolled and fixed is not None:
+            # both systems from one product with the (3P, 40) table, solved side by side
+            raw = torch.mm(products, fixed.moments)
+            both = solve_augmented(raw, True, fixed.offsets)
+            theta, extra, stats = both[:, :4], both[:, 4:], raw[:, :20]
+        else:
+            stats = torch.mm(products, tables.moments)                            # (N, 20)
+            theta = solve_augmented(stats, unrolled)
+            extra = stats if extra is None else extra
         if it < robust_iters:
             r = torch.addmm(tables.neg_target, theta, tables.design).addcmul_(
                 lu, theta[:, 2:3], value=-1.0)
@@ -230,4 +285,9 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
             # the normal matrix's last diagonal entry. Fewer ops on one face.
             w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, stats[:, 18:19],
                                    value=0.25)
-    return theta if len(lead) == 1 else theta.reshape(*lead, 4)
+    return theta, extra
+
+
+def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem, unrolled: bool = False) -> Tensor:
+    """(N, 20) pseudo-range normal equations -> (N, 4) their solution with the width fixed."""
+    return solve_augmented(torch.mm(stats, fixed.keep), unrolled, fixed.offset)
