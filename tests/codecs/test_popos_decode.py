@@ -216,7 +216,9 @@ def test_fixed_width_solve_matches_constrained_lstsq(robust_iters):
     log_h, weights = -torch.tensor(u).float(), torch.tensor(w).float()
     theta, stats = pseudorange_solve(tab, log_h, weights, robust_iters)
     eager = fixed_width_solve(stats, fixed).double().numpy()
-    free_u, both = pseudorange_solve(tab, log_h, weights, robust_iters, True, fixed)
+    side_by_side, none = pseudorange_solve(tab, log_h, weights, robust_iters, True, fixed)
+    free_u, both = side_by_side[:, :4], side_by_side[:, 4:]
+    assert none is None
     np.testing.assert_allclose(eager[-1], [0.0, 0.0, 2 * sigma * sigma, 0.0], atol=1e-5)
     np.testing.assert_allclose(both.double().numpy(), eager, atol=2e-3, rtol=1e-4)
     np.testing.assert_allclose(free_u[:-1].double().numpy(), theta[:-1].double().numpy(),

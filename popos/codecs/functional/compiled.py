@@ -104,6 +104,7 @@ class CompiledDecode:
     def run(self, maps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(B, J, H, W) C-contiguous float32 heatmaps -> (B*J, 2) keypoints, (B*J,) scores."""
         kpts, scores, deferred = self.session.run(None, {'heatmaps': maps})
+        scores = scores.reshape(-1)  # the static graph keeps an (N, 1) score
         rows = np.flatnonzero(deferred)
         # a landmark has a peak exactly when its score is > 0 (the eager count)
         record_decode(int(np.count_nonzero(scores)) - rows.size, 0, 0)

@@ -138,12 +138,21 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     if plan.anchor_mask == 'monotone':
         weights = monotone_weights(weights, disc, tab, static)
     width = plan.fallback == 'width'
-    # static: the fixed-width solve runs beside the free one; eager: (N, 20) equations kept
-    theta, extra = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, static,
-                                     plan.fixed if static and width else None)
+    bound = plausible_radius(plan.side)
+    if static and width:
+        # (N, 8): the free and the fixed-width solution side by side, tested and selected
+        # without slicing them apart (each slice is a graph node)
+        both = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, True,
+                                 plan.fixed)[0]
+        excess = torch.mm((both - F.pad(plan.ok_shift, (0, 4))).square_(),
+                          F.pad(plan.ok_scale, (0, 0, 0, 4)))
+        free, _, fixed, _ = both.split(2, 1)
+        ok = excess.amax(-1, keepdim=True) < 1.0
+        return peak + torch.where(ok, free, fixed.clamp(-bound, bound)), (0, 0)
+    # eager: the first pass's (N, 20) equations are kept for the fixed-width fallback
+    theta, extra = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, static)
     excess = torch.mm((theta - plan.ok_shift).square_(), plan.ok_scale)          # (N, 2)
     kpts = peak + theta[:, :2]
-    bound = plausible_radius(plan.side)
     # NaN fails a comparison, so a failed solve is rejected too (`<`, not `<=`: ONNX opset
     # 11 spells `<=` as not-greater, which NaN passes); a non-finite theta makes both columns
     # of `excess` NaN (NaN * 0 in the product), so their max is NaN whatever the backend's max
@@ -154,8 +163,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
             # and decides the near misses too, with the eager solve: the graph's 4x4 solve
             # (Cramer) and eager's (LU) round differently
             return kpts, excess.amax(-1, keepdim=True) < 1.0 - DEFER_MARGIN
-        fallback = peak + extra[:, :2].clamp(-bound, bound) if width else \
-            _fallback(plan, maps, maxidx, peak, disc, static)[0]
+        fallback = _fallback(plan, maps, maxidx, peak, disc, static)[0]
         return torch.where(ok, kpts, fallback), (0, 0)
     # the usual case in one test: every solve plausible (max propagates NaN)
     if excess.max().item() < 1.0:
@@ -300,8 +308,12 @@ def _decode(plan: DecodePlan, heatmaps: Tensor,
     # float32 in: no cast (nor a Cast node in an exported graph)
     maps = heatmaps if heatmaps.dtype == torch.float32 else heatmaps.float()
     maps = sanitize_heatmaps(maps, static).reshape(-1, h * w)                    # (N, HW)
-    maxval, maxidx = maps.max(-1)
-    valid = maxval > maps.amin(-1)
+    if static:  # (N, 1) peak value and test: no Unsqueeze node before the selections
+        maxval, maxidx = maps.amax(-1, keepdim=True), maps.argmax(-1)
+        valid = maxval > maps.amin(-1, keepdim=True)
+    else:
+        maxval, maxidx = maps.max(-1)
+        valid = maxval > maps.amin(-1)
     peak = table_rows(tab.pixel, maxidx, static)                                 # (N, 2)
     # eager: the masking below is skipped when every map has a peak (the usual case)
     masked = static or not bool(valid.all())
@@ -312,7 +324,7 @@ def _decode(plan: DecodePlan, heatmaps: Tensor,
         if not static:
             record_decode(int(valid.sum()) if masked else maps.shape[0], *fallbacks)
         elif plan.fallback == DEFERRED:
-            deferred = valid & ~fallbacks.squeeze(-1)
+            deferred = (valid & ~fallbacks).squeeze(-1)
     elif plan.mode == 'lls':
         kpts = block_seed(maps, maxidx, plan.seed, clip_floor, static)
     elif plan.mode == 'keypos':
@@ -327,7 +339,7 @@ def _decode(plan: DecodePlan, heatmaps: Tensor,
     # Every branch above is finite where the map has a peak (a non-finite pseudo-range
     # solve fails its plausibility test, the fallbacks keep finite candidates only).
     if masked:
-        kpts = torch.where(valid.unsqueeze(-1), kpts, tab.centre)
+        kpts = torch.where(valid if static else valid.unsqueeze(-1), kpts, tab.centre)
         maxval = maxval * valid
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.

@@ -251,16 +251,17 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         fixed: with ``unrolled``, also solve the first pass's equations with the width
             fixed (:func:`fixed_width_system`), side by side in the same unrolled solve.
     Returns:
-        (..., 4) ``theta`` and (..., 4) the fixed-width solution (``unrolled`` with
-        ``fixed``), else the (..., 20) augmented normal equations of the first pass, before
-        any re-weighting by a fit that may be rejected (for :func:`fixed_width_solve` on
-        the landmarks that need it).
+        (..., 4) ``theta`` and the (..., 20) augmented normal equations of the first pass,
+        before any re-weighting by a fit that may be rejected (for
+        :func:`fixed_width_solve` on the landmarks that need it); ``unrolled`` with
+        ``fixed``: (..., 8) ``theta`` and the fixed-width solution side by side, and
+        ``None``.
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
     if log_h.dim() != 2:
         shaped = pseudorange_solve(tables, log_h.reshape(-1, p), weights.reshape(-1, p),
                                    robust_iters, unrolled, fixed)
-        return tuple(x.reshape(*lead, x.shape[-1]) for x in shaped)
+        return tuple(x if x is None else x.reshape(*lead, x.shape[-1]) for x in shaped)
     lu, w0 = log_h, weights
     w, extra = w0, None
     for it in range(robust_iters + 1):
@@ -270,7 +271,10 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
             # both systems from one product with the (3P, 40) table, solved side by side
             raw = torch.mm(products, fixed.moments)
             both = solve_augmented(raw, True, fixed.offsets)
-            theta, extra, stats = both[:, :4], both[:, 4:], raw[:, :20]
+            if robust_iters == 0:
+                return both, None
+            theta, stats = both[:, :4], raw[:, :20]
+            fixed_theta = both[:, 4:]
         else:
             stats = torch.mm(products, tables.moments)                            # (N, 20)
             theta = solve_augmented(stats, unrolled)
@@ -285,6 +289,8 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
             # the normal matrix's last diagonal entry. Fewer ops on one face.
             w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, stats[:, 18:19],
                                    value=0.25)
+    if unrolled and fixed is not None:
+        return torch.cat([theta, fixed_theta], 1), None
     return theta, extra
 
 
