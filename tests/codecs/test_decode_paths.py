@@ -157,13 +157,31 @@ def test_anchor_weights_cut_at_the_floor_in_both_spellings(power):
     assert 0 < export[1] < eager[1] and torch.equal(export[2:], eager[2:])
 
 
-def test_sanitize_spellings_agree_on_nan_inf_and_negatives():
-    """Eager and exportable sanitising: NaN and negatives -> 0, +inf and huge -> 1e6."""
-    from popos.codecs.functional import sanitize_heatmaps
-    x = torch.tensor([float('nan'), float('inf'), -float('inf'), -0.5, 0.0, 0.25, 1.5, 3e6])
-    want = torch.tensor([0.0, 1e6, 0.0, 0.0, 0.0, 0.25, 1.5, 1e6])
-    torch.testing.assert_close(sanitize_heatmaps(x.clone()), want)
-    torch.testing.assert_close(sanitize_heatmaps(x.clone(), exportable=True), want)
+@pytest.mark.parametrize('static', [False, True])
+def test_values_are_read_clamped_and_nan_leaves_no_peak(static):
+    """Negatives count as 0 and +inf or huge values as 1e6 wherever values are read; a NaN
+    anywhere (or +inf beside -inf, whose sum is NaN) leaves the map without a peak: centre,
+    score 0, not counted."""
+    g = torch.Generator().manual_seed(8)
+    base = noisy_gaussians(1, 6, 8, 8, seed=9, noise=0.02)
+    maps = base.clone()
+    maps[0, 0, 3, 3] = float('nan')
+    maps[0, 1, 0, 0], maps[0, 1, 7, 7] = float('inf'), -float('inf')
+    maps[0, 2] -= 0.5 * torch.rand(8, 8, generator=g)            # partly negative
+    maps[0, 3, 1, 1] = 3e6                                       # huge: counts as 1e6
+    maps[0, 4, 6, 2] = -float('inf')                             # counts as 0
+    reset_decode_stats()
+    kpts, scores = decode_heatmaps(maps, static_graph=static)
+    if not static:
+        assert decode_stats()['landmarks'] == 4
+    for j in (0, 1):
+        torch.testing.assert_close(kpts[0, j], torch.full((2,), 3.5))
+        assert scores[0, j] == 0
+    clamped = maps[:, 2:5].clamp(0.0, 1e6)
+    want_k, want_s = decode_heatmaps(clamped, static_graph=static)
+    torch.testing.assert_close(kpts[:, 2:5], want_k)
+    torch.testing.assert_close(scores[:, 2:5], want_s)
+    assert scores[0, 3] == 1e6
 
 
 def test_eager_outputs_are_ordinary_tensors_usable_in_autograd():

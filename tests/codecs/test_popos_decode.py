@@ -7,8 +7,7 @@ import torch
 
 from popos.codecs.functional import (block_seed, build_disc_tables, build_seed_tables,
                                      decode_heatmaps, disc_values, gauss_newton,
-                                     monotone_weights, pseudorange_solve, resolution_defaults,
-                                     sanitize_heatmaps)
+                                     monotone_weights, pseudorange_solve, resolution_defaults)
 from popos.codecs.functional.pseudorange import fixed_width_solve, fixed_width_system
 from popos.codecs.functional.small_linalg import solve_2x2, solve_augmented
 
@@ -400,26 +399,33 @@ def test_invariant_to_order_of_images_and_landmarks():
 @pytest.mark.parametrize('mode', ['popos', 'keypos', 'lls'])
 def test_degenerate_heatmaps_are_defined(mode):
     h = w = 8
-    maps = torch.zeros(1, 8, h, w)
+    maps = torch.zeros(1, 10, h, w)
     maps[0, 1] = 0.5                                    # flat
     maps[0, 2] = float('nan')                           # all NaN
     maps[0, 3] = -torch.rand(h, w)                      # negative
     maps[0, 4] = gaussian_maps(torch.tensor([[[0.0, 0.0]]]), h, w)[0, 0]       # border peak
     maps[0, 5] = gaussian_maps(torch.tensor([[[-30.0, 40.0]]]), h, w)[0, 0]    # far outside
     maps[0, 6] = gaussian_maps(torch.tensor([[[3.3, 4.6]]]), h, w)[0, 0]
-    maps[0, 6, 2, 2] = float('nan')                      # one NaN pixel
+    maps[0, 6, 2, 2] = float('nan')                      # one NaN pixel: no peak either
     maps[0, 7] = gaussian_maps(torch.tensor([[[7.0, 7.0]]]), h, w)[0, 0]       # corner peak
+    maps[0, 8] = gaussian_maps(torch.tensor([[[2.6, 5.2]]]), h, w)[0, 0] - 0.3  # negative tail
+    maps[0, 9] = gaussian_maps(torch.tensor([[[5.4, 1.7]]]), h, w)[0, 0]
+    maps[0, 9, 0, 0] = float('inf')                      # +inf counts as 1e6
     kp, sc = decode_heatmaps(maps, mode=mode, topk=1000)  # K larger than the map
     assert torch.isfinite(kp).all() and torch.isfinite(sc).all()
     assert torch.all(kp[..., 0].abs() <= w) and torch.all(kp[..., 1].abs() <= h)
     centre = torch.tensor([(w - 1) / 2, (h - 1) / 2])
-    for j in (0, 1, 2, 3):
+    for j in (0, 1, 2, 3, 6):
         assert sc[0, j] == 0
         torch.testing.assert_close(kp[0, j], centre)
     assert sc[0, 5] < 1e-10
     assert (kp[0, 4] - torch.tensor([0.0, 0.0])).norm() < 0.05
     assert (kp[0, 7] - torch.tensor([7.0, 7.0])).norm() < 0.05
-    assert (kp[0, 6] - torch.tensor([3.3, 4.6])).norm() < 0.1
+    # negatives count as 0 and +inf as 1e6: the same as decoding the clamped maps
+    clamped = decode_heatmaps(maps[:, 8:10].clamp(0.0, 1e6), mode=mode, topk=1000)
+    torch.testing.assert_close(kp[:, 8:10], clamped[0])
+    torch.testing.assert_close(sc[:, 8:10], clamped[1])
+    assert sc[0, 9] == 1e6
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -439,7 +445,7 @@ def test_refinement_stays_near_the_peak_on_maps_without_a_peak(refine):
     g = torch.Generator().manual_seed(7)
     maps = 0.05 * torch.rand(4, 60, 8, 8, generator=g) - 0.02
     kpts, _ = decode_heatmaps(maps, refine=refine)
-    flat = sanitize_heatmaps(maps).flatten(2).argmax(-1)
+    flat = maps.clamp(min=0).flatten(2).argmax(-1)
     peak = torch.stack([flat % 8, flat // 8], -1).float()
     # per axis: the 2x2 seed's reach (2) + the grid's half-side (1.5) around the argmax
     assert (kpts - peak).abs().max() <= 3.5 + 1e-4

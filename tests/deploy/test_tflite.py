@@ -127,7 +127,7 @@ def test_decoder_with_monotone_mask_matches_codec(pose_model, fallback, tmp_path
     from ai_edge_litert.interpreter import Interpreter
     interp = Interpreter(path)
     ops = [op['op_name'] for op in interp._get_ops_details()]
-    # GATHER_ND only for the solve's two constant-index row lookups; the two selects of (N, 2)
-    # answers and the NaN test are the only SELECTs (none over the anchor disc)
+    # GATHER_ND only for the solve's two constant-index row lookups; the selects of the (N, 2)
+    # answers and of the score are the only SELECTs (none over a map or the anchor disc)
     assert ops.count('GATHER_ND') <= 2 and ops.count('SELECT') == 0, sorted(ops)
     assert ops.count('SELECT_V2') <= 3 and len(ops) <= 110, sorted(ops)

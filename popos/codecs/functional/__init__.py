@@ -6,8 +6,7 @@ from .compiled import set_compiled_decode
 from .decode_stats import decode_stats, reset_decode_stats
 from .popos_decode import (ANCHOR_MASKS, DECODE_MODES, FALLBACKS, DecodePlan, build_plan,
                            decode_heatmaps, exporting,
-                           gauss_newton, grid_search, sanitize_heatmaps, squared_ranges,
-                           topk_anchors)
+                           gauss_newton, grid_search, squared_ranges, topk_anchors)
 from .pseudorange import (DiscTables, anchor_weights, build_disc_tables, disc_values,
                           monotone_weights, pseudorange_solve)
 
@@ -16,7 +15,7 @@ __all__ = [
     'pseudorange_weight_power', 'resolution_defaults',
     'ANCHOR_MASKS', 'DECODE_MODES', 'FALLBACKS', 'block_seed', 'decode_heatmaps',
     'gauss_newton', 'grid_search',
-    'pseudorange_solve', 'sanitize_heatmaps', 'squared_ranges', 'topk_anchors', 'decode_stats',
+    'pseudorange_solve', 'squared_ranges', 'topk_anchors', 'decode_stats',
     'reset_decode_stats', 'exporting', 'DiscTables', 'build_disc_tables',
     'disc_values', 'anchor_weights', 'monotone_weights', 'DecodePlan', 'build_plan', 'SeedTables',
     'build_seed_tables', 'set_compiled_decode'

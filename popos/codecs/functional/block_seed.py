@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .pseudorange import gather_table, table_rows
+from .pseudorange import MAX_VALUE, gather_table, table_rows
 
 
 class SeedTables(NamedTuple):
@@ -54,13 +54,14 @@ def build_seed_tables(height: int, width: int, sigma: float,
 
 def block_seed(maps: Tensor, argmax: Tensor, tables: SeedTables, clip_floor: float,
                exportable: bool = False) -> Tensor:
-    """(N, H*W) sanitized maps, (N,) flat argmax -> (N, 2) seed positions (x, y).
+    """(N, H*W) maps, (N,) flat argmax -> (N, 2) seed positions (x, y).
 
     The block with the largest sum wins (the first of equals, in the tables' order).
     ``exportable``: table lookups as ``F.embedding`` (see :func:`table_rows`).
     """
     n = maps.shape[0]
-    sums = gather_table(maps, tables.blocks, argmax, exportable).view(n, 4, 4).sum(-1)
+    sums = gather_table(maps, tables.blocks, argmax, exportable).clamp(0.0, MAX_VALUE).view(
+        n, 4, 4).sum(-1)
     pick = argmax * 4 + sums.argmax(-1)
     vals = gather_table(maps, tables.corners, pick, exportable)                 # (N, 4)
     rel = torch.addmm(tables.offset, vals.clamp(clip_floor, 1.0).log(), tables.solve)

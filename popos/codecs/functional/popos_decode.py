@@ -25,8 +25,8 @@ from .compiled import compiled_decoder
 from .decode_plan import (ANCHOR_MASKS, DECODE_MODES, DEFERRED, FALLBACKS, DecodePlan,
                           _cached_plan, build_plan, plausible_radius)
 from .decode_stats import record_decode
-from .pseudorange import (anchor_weights, disc_values, fixed_width_solve, monotone_weights,
-                          pseudorange_solve, table_rows)
+from .pseudorange import (MAX_VALUE, anchor_weights, disc_values, fixed_width_solve,
+                          monotone_weights, pseudorange_solve, table_rows)
 from .grid_refine import gauss_newton, grid_search
 
 # The compiled decode leaves landmarks with a plausibility test within this of the bound to
@@ -34,22 +34,8 @@ from .grid_refine import gauss_newton, grid_search
 DEFER_MARGIN = 0.01
 
 __all__ = ['ANCHOR_MASKS', 'DECODE_MODES', 'FALLBACKS', 'DecodePlan', 'build_plan',
-           'decode_heatmaps', 'exporting', 'gauss_newton', 'grid_search', 'sanitize_heatmaps',
-           'squared_ranges', 'topk_anchors']
-
-
-def sanitize_heatmaps(heatmaps: Tensor, exportable: bool = False) -> Tensor:
-    """NaN and negatives -> 0, values clamped to 1e6 (+inf included), so every later step is
-    finite.
-
-    Negatives carry no range (a Gaussian is positive) and clamping them keeps the 2x2
-    block choice from being steered by noise below zero. ``exportable`` spells the NaN test
-    as ``where(isnan)`` (3 graph nodes; ``nan_to_num`` exports as a chain of inf tests).
-    """
-    if exportable:
-        return torch.where(torch.isnan(heatmaps), torch.zeros_like(heatmaps),
-                           heatmaps).clamp(0.0, 1e6)
-    return heatmaps.clamp(0.0, 1e6).nan_to_num_(0.0)
+           'decode_heatmaps', 'exporting', 'gauss_newton', 'grid_search', 'squared_ranges',
+           'topk_anchors']
 
 
 def squared_ranges(values: Tensor, sigma: float, clip_floor: float) -> Tensor:
@@ -231,9 +217,10 @@ def decode_heatmaps(heatmaps: Union[Tensor, np.ndarray], sigma: float = 2.0, mod
             landmarks on CPU runs the static graph in onnxruntime from its plan's second call
             on (:mod:`.compiled`: the same answers, the fallback still eager and counted).
 
-    Degenerate maps are defined: NaN and negative values count as 0; a map with no
-    variation (all zero, flat, all NaN) decodes to its centre with score 0; outputs are
-    always finite and inside ``[-1, W] x [-1, H]``.
+    Degenerate maps are defined: values are read clamped to [0, 1e6] (negatives count as 0,
+    +inf as 1e6); a map without a peak (no variation after the clamp: all zero, flat,
+    negative) or with a NaN anywhere (or both +inf and -inf: their sum is NaN) decodes to its
+    centre with score 0; outputs are always finite and inside ``[-1, W] x [-1, H]``.
     """
     array = None
     if isinstance(heatmaps, np.ndarray):  # numpy in, numpy out (the codec's one-face decode)
@@ -307,13 +294,17 @@ def _decode(plan: DecodePlan, heatmaps: Tensor,
     sigma, clip_floor = plan.sigma, plan.clip_floor
     # float32 in: no cast (nor a Cast node in an exported graph)
     maps = heatmaps if heatmaps.dtype == torch.float32 else heatmaps.float()
-    maps = sanitize_heatmaps(maps, static).reshape(-1, h * w)                    # (N, HW)
+    maps = maps.reshape(-1, h * w)                                               # (N, HW)
+    # Values are clamped to [0, MAX_VALUE] where they are read (peak value, minimum, anchors):
+    # cheaper than a sanitised copy of every map. A NaN anywhere leaves the map without a peak;
+    # a sum propagates NaN on every backend (max, min and argmax need not).
     if static:  # (N, 1) peak value and test: no Unsqueeze node before the selections
-        maxval, maxidx = maps.amax(-1, keepdim=True), maps.argmax(-1)
-        valid = maxval > maps.amin(-1, keepdim=True)
+        top, maxidx = maps.amax(-1, keepdim=True), maps.argmax(-1)
+        low, total = maps.amin(-1, keepdim=True), maps.sum(-1, keepdim=True)
     else:
-        maxval, maxidx = maps.max(-1)
-        valid = maxval > maps.amin(-1)
+        (top, maxidx), low, total = maps.max(-1), maps.amin(-1), maps.sum(-1)
+    maxval = top.clamp(0.0, MAX_VALUE)
+    valid = (maxval > low.clamp(0.0, MAX_VALUE)) & (total == total)
     peak = table_rows(tab.pixel, maxidx, static)                                 # (N, 2)
     # eager: the masking below is skipped when every map has a peak (the usual case)
     masked = static or not bool(valid.all())
@@ -338,9 +329,9 @@ def _decode(plan: DecodePlan, heatmaps: Tensor,
 
     # Every branch above is finite where the map has a peak (a non-finite pseudo-range
     # solve fails its plausibility test, the fallbacks keep finite candidates only).
-    if masked:
+    if masked:  # a NaN map's answer and peak value are NaN: selected, not multiplied
         kpts = torch.where(valid if static else valid.unsqueeze(-1), kpts, tab.centre)
-        maxval = maxval * valid
+        maxval = torch.where(valid, maxval, 0.0)
     # One pixel of slack beyond the outer pixel centres: a landmark near the crop border
     # is still decodable from the Gaussian's tail, anything further is extrapolation.
     # Scalar bounds on square maps: a third of the cost of tensor bounds in eager mode, one

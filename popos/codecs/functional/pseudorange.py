@@ -17,6 +17,10 @@ from torch import Tensor
 
 from .small_linalg import RIDGE, solve_augmented
 
+# Heatmap values are read clamped to [0, MAX_VALUE]: a Gaussian is positive, and +inf or huge
+# values must not overflow the weights and solves.
+MAX_VALUE = 1e6
+
 
 class DiscTables(NamedTuple):
     """Constants of one (radius, H, W) decode: offsets, gather tables, moment tables."""
@@ -150,9 +154,10 @@ def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables,
                 exportable: bool = False) -> Tensor:
     """Values of the anchor disc around each argmax: (N, H*W) maps, (N,) argmax -> (N, P).
 
-    Anchors off the map read 0 (no range, no vote).
+    Values are clamped to [0, :data:`MAX_VALUE`]; anchors off the map read 0 (no range, no
+    vote).
     """
-    return gather_table(maps, tables.index, argmax, exportable).mul_(
+    return gather_table(maps, tables.index, argmax, exportable).clamp_(0.0, MAX_VALUE).mul_(
         table_rows(tables.inside, argmax, exportable))
 
 
