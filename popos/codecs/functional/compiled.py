@@ -30,7 +30,7 @@ from .decode_stats import record_decode
 
 # Larger calls stay eager: a batch spreads PyTorch's per-op cost over many landmarks.
 MAX_LANDMARKS = 1024
-# So do larger maps: the graph's passes over whole maps (sanitising, max, argmax and min are
+# So do larger maps: the graph's passes over whole maps (max, argmax, min and sum are
 # separate in onnxruntime) cost more than PyTorch's from 32x32 on.
 MAX_MAP_PIXELS = 256
 # A plan is compiled on its second eligible call: one-off decodes never pay for compiling.
