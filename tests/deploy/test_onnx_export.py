@@ -86,7 +86,7 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
     # answers (fallback, map without a peak) and of the score use it, nothing over a map or
     # the anchor disc
     assert compute.count('Where') <= 3
-    # the monotone mask instead of the Cauchy pass: 33 nodes fewer, 6 more
+    # the monotone mask instead of the Cauchy pass: 28 nodes fewer
     fast = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
                           str(tmp_path / 'fast.onnx'), fallback='seed', dynamic_batch=False,
                           anchor_mask='monotone', robust_iters=0)

@@ -120,8 +120,12 @@ def test_decoder_with_monotone_mask_matches_codec(pose_model, fallback, tmp_path
     maps = 0.9 * codec.encode(truth)['heatmaps'][None] + rng.normal(0, 0.03, (1, 98, 8, 8))
     maps = maps.astype(np.float32)
     path = convert_float(DecoderModel(codec), torch.from_numpy(maps), str(tmp_path / 'dec.tflite'))
+    # a NaN pixel, an all-NaN map and an +inf pixel: the map's sum finds the NaN in TFLite too
+    maps[0, 0, 3, 3], maps[0, 1], maps[0, 2, 0, 0] = np.nan, np.nan, np.inf
     kpts, scores = TFLiteRunner(path)(maps)
     ref_k, ref_s = codec.batch_decode_tensor(torch.from_numpy(maps))
+    assert np.isfinite(kpts).all() and np.isfinite(scores).all()
+    assert not scores[0, :2].any() and np.abs(kpts[0, :2] - 28.0).max() < 1e-4   # no peak
     np.testing.assert_allclose(kpts, ref_k.numpy(), atol=1e-3)
     np.testing.assert_allclose(scores, ref_s.numpy(), atol=1e-6)
     from ai_edge_litert.interpreter import Interpreter
@@ -130,4 +134,5 @@ def test_decoder_with_monotone_mask_matches_codec(pose_model, fallback, tmp_path
     # GATHER_ND only for the solve's two constant-index row lookups; the selects of the (N, 2)
     # answers and of the score are the only SELECTs (none over a map or the anchor disc)
     assert ops.count('GATHER_ND') <= 2 and ops.count('SELECT') == 0, sorted(ops)
-    assert ops.count('SELECT_V2') <= 3 and len(ops) <= 110, sorted(ops)
+    assert ops.count('SELECT_V2') <= 3, sorted(ops)
+    assert len(ops) <= {'seed': 104, 'width': 81}[fallback], sorted(ops)

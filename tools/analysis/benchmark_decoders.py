@@ -246,8 +246,8 @@ def accuracy_markdown(results: Dict, sizes: List[int], conditions: List[str],
     for cname in conditions:
         lines.append(f'\n**{cname}** — mean error in input px (mean ratio to DARK; min–max '
                      f'over seeds {", ".join(map(str, seeds))})\n')
-        lines.append('| heatmap | ' + ' | '.join(METHODS) + ' | POPoS fallback to grid+GN '
-                     '| … to grid |')
+        lines.append('| heatmap | ' + ' | '.join(METHODS) + ' | POPoS fallback '
+                     '| … grid optimum kept |')
         lines.append('|---' * (len(METHODS) + 3) + '|')
         for hm in sizes:
             dark = results[(cname, hm, 'DARK')]

@@ -16,9 +16,10 @@ def decode_stats() -> Dict[str, float]:
     """Counts since the last reset, and the fallback rates over landmarks that had a peak.
 
     ``pseudorange_rejected``: the joint position/scale/offset solve was implausible (width
-    ratio outside (0.2, 5) or too far from the argmax) and the grid search + Gauss-Newton
-    answered instead; ``gauss_newton_rejected``: of those, Gauss-Newton also left the peak
-    and the grid optimum answered. Counted by ``decode_heatmaps`` in eager mode with
+    ratio outside (0.2, 5) or too far from the argmax) and the fallback answered instead
+    (``fallback='grid'``: grid search + Gauss-Newton); ``gauss_newton_rejected``: of those,
+    Gauss-Newton also left the peak and the grid optimum answered (0 with ``'seed'`` and
+    ``'width'``). Counted by ``decode_heatmaps`` in eager mode with
     ``mode='popos', refine='pseudorange'``.
     """
     n = max(_COUNTS['landmarks'], 1)

@@ -219,8 +219,9 @@ def decode_heatmaps(heatmaps: Union[Tensor, np.ndarray], sigma: float = 2.0, mod
 
     Degenerate maps are defined: values are read clamped to [0, 1e6] (negatives count as 0,
     +inf as 1e6); a map without a peak (no variation after the clamp: all zero, flat,
-    negative) or with a NaN anywhere (or both +inf and -inf: their sum is NaN) decodes to its
-    centre with score 0; outputs are always finite and inside ``[-1, W] x [-1, H]``.
+    negative) or with a NaN anywhere (or values whose sum is NaN: +inf beside -inf, or
+    finite values of both signs overflowing it) decodes to its centre with score 0; outputs
+    are always finite and inside ``[-1, W] x [-1, H]``.
     """
     array = None
     if isinstance(heatmaps, np.ndarray):  # numpy in, numpy out (the codec's one-face decode)
@@ -288,8 +289,9 @@ def _shaped(kpts, scores, b: int, j: int, as_numpy: bool):
 
 def _decode(plan: DecodePlan, heatmaps: Tensor,
             static: bool) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
-    """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, (B*J,) scores and, with the
-    fallback deferred, the (B*J,) landmarks left to it (a peak, an implausible solve)."""
+    """(B, J, H, W) heatmaps -> (B*J, 2) keypoints in heatmap px, scores ((B*J,) eager,
+    (B*J, 1) static) and, with the fallback deferred, the (B*J,) landmarks left to it (a peak,
+    an implausible solve)."""
     h, w, tab = plan.height, plan.width, plan.tables
     sigma, clip_floor = plan.sigma, plan.clip_floor
     # float32 in: no cast (nor a Cast node in an exported graph)

@@ -194,11 +194,11 @@ def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
     """Zero the weight of every anchor brighter than its neighbour one step nearer the argmax.
 
     A single Gaussian falls off monotonically along every ray from its peak; an anchor that
-    rises again belongs to another peak (or to noise), so it does not vote. ``values``:
-    (N, P) disc values (finite); the neighbours' values are one matmul with the 0/1 table (one
-    graph node in ONNX and TFLite, exact in float32). ``exportable`` multiplies by the
-    0/1 test instead of selecting (a ``Where`` over the disc costs onnxruntime more than the
-    ``Cast`` and ``Mul`` that replace it; weights are finite, so the two agree).
+    rises again belongs to another peak (or to noise), so it does not vote. ``values``: (N, P)
+    disc values (finite on a map with a peak); the neighbours' values are one matmul with the
+    0/1 table (one graph node in ONNX and TFLite, exact in float32). ``exportable`` multiplies
+    by the 0/1 test instead of selecting (a ``Where`` over the disc costs onnxruntime more than
+    the ``Cast`` and ``Mul`` that replace it; weights are finite, so the two agree).
     """
     inward = torch.mm(values, tables.inward)
     if exportable:
