@@ -219,7 +219,7 @@ def test_fixed_width_solve_matches_constrained_lstsq(robust_iters):
     free_u, both = side_by_side[:, :4], side_by_side[:, 4:]
     assert none is None
     np.testing.assert_allclose(eager[-1], [0.0, 0.0, 2 * sigma * sigma, 0.0], atol=1e-5)
-    np.testing.assert_allclose(both.double().numpy(), eager, atol=2e-3, rtol=1e-4)
+    np.testing.assert_allclose(both.double().numpy(), eager[:, :2], atol=2e-3, rtol=1e-4)
     np.testing.assert_allclose(free_u[:-1].double().numpy(), theta[:-1].double().numpy(),
                                atol=2e-3, rtol=2e-3)
     for i in range(11):
@@ -348,17 +348,13 @@ def test_small_solvers_match_numpy():
         np.testing.assert_allclose(solve_augmented(aug, unrolled).numpy(),
                                    np.linalg.solve(spd, rhs[..., None])[..., 0], rtol=1e-8,
                                    atol=1e-8)
-    # two systems side by side, scaled to the first's A_44 = 1, plus an offset
-    other = np.concatenate([spd[::-1] + np.eye(4), rhs[::-1, :, None]], -1).reshape(10, 20)
-    offset = rng.normal(size=40) * 0.1
-    both = aug.numpy().reshape(10, 20)
-    scaled = np.concatenate([both, other], 1) / both[:, 18:19] + offset
-    ref = [np.linalg.solve(x[:, :, :4], x[:, :, 4:])[..., 0]
-           for x in (scaled[:, :20].reshape(10, 4, 5), scaled[:, 20:].reshape(10, 4, 5))]
+    # scaled to A_44 = 1, plus an offset
+    offset = rng.normal(size=20) * 0.1
+    scaled = aug.numpy() / aug.numpy()[:, 18:19] + offset
+    ref = np.linalg.solve(scaled.reshape(10, 4, 5)[..., :4], scaled.reshape(10, 4, 5)[..., 4:])
     for unrolled in (False, True):
-        got = solve_augmented(torch.tensor(np.concatenate([both, other], 1)), unrolled,
-                              torch.tensor(offset)).numpy()
-        np.testing.assert_allclose(got, np.concatenate(ref, 1), rtol=1e-7, atol=1e-7)
+        got = solve_augmented(aug, unrolled, torch.tensor(offset)).numpy()
+        np.testing.assert_allclose(got, ref[..., 0], rtol=1e-7, atol=1e-7)
     a2 = rng.normal(size=(10, 2, 2))
     np.testing.assert_allclose(solve_2x2(torch.tensor(a2), torch.tensor(rhs[:, :2])).numpy(),
                                np.linalg.solve(a2, rhs[:, :2, None])[..., 0], rtol=1e-8)
@@ -380,6 +376,36 @@ def test_laplace_tables_give_the_five_determinants():
         m[:, :, col] = x[:, :, 4]
         expected.append(np.linalg.det(m))
     np.testing.assert_allclose(dets, np.stack(expected), rtol=1e-10, atol=1e-10)
+
+
+
+def test_pair_tables_solve_both_systems_exactly():
+    """The export's pair solve (one Cramer expansion for the free system and the fixed-width
+    one with gamma eliminated) gives numpy's solutions of both on float64 moments: the free
+    [A | b] and, from it, rows x, y, gamma with theta_2 = 2 sigma^2 moved to the right-hand
+    side and the ridge on the scale A_44 = 1."""
+    from popos.codecs.functional.pseudorange import pair_solve
+    from popos.codecs.functional.small_linalg import RIDGE
+    sigma = 1.25
+    fixed = fixed_width_system(2.5, 8, 8, sigma)
+    fixed = fixed._replace(**{k: getattr(fixed, k).double() for k in
+                              ('moments', 'pair_offset', 'sign')})
+    tab = build_disc_tables(2.5, 8, 8)
+    rng = np.random.default_rng(5)
+    p = tab.offsets.shape[0]
+    lu = torch.tensor(-rng.uniform(0.05, 5, (9, p)))
+    w = torch.tensor(rng.uniform(0.1, 1, (9, p)))
+    products = torch.cat([w, w * lu, w * lu * lu], 1)
+    got = pair_solve(products, fixed).numpy()                                     # (9, 6)
+    aug = (products @ tab.moments.double()).numpy()
+    aug = (aug / aug[:, 18:19]).reshape(9, 4, 5)
+    free = np.linalg.solve(aug[..., :4], aug[..., 4:])[..., 0]
+    rows = [0, 1, 3]
+    a3 = aug[:, rows][:, :, rows] + RIDGE * np.eye(3)
+    b3 = aug[:, rows, 4] - 2 * sigma * sigma * aug[:, rows, 2]
+    q = np.linalg.solve(a3, b3[..., None])[..., 0]
+    np.testing.assert_allclose(got[:, :4], free, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[:, 4:], q[:, :2], rtol=1e-9, atol=1e-9)
 
 
 # ---------------------------------------------------------------- batch semantics

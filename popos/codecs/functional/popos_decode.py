@@ -126,13 +126,13 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     width = plan.fallback == 'width'
     bound = plausible_radius(plan.side)
     if static and width:
-        # (N, 8): the free and the fixed-width solution side by side, tested and selected
-        # without slicing them apart (each slice is a graph node)
+        # (N, 6): the free solution and the fixed-width position side by side, tested and
+        # selected without slicing them apart (each slice is a graph node)
         both = pseudorange_solve(tab, clipped.log(), weights, plan.robust_iters, True,
                                  plan.fixed)[0]
-        excess = torch.mm((both - F.pad(plan.ok_shift, (0, 4))).square_(),
-                          F.pad(plan.ok_scale, (0, 0, 0, 4)))
-        free, _, fixed, _ = both.split(2, 1)
+        excess = torch.mm((both - F.pad(plan.ok_shift, (0, 2))).square_(),
+                          F.pad(plan.ok_scale, (0, 0, 0, 2)))
+        free, _, fixed = both.split(2, 1)
         ok = excess.amax(-1, keepdim=True) < 1.0
         return peak + torch.where(ok, free, fixed.clamp(-bound, bound)), (0, 0)
     # eager: the first pass's (N, 20) equations are kept for the fixed-width fallback

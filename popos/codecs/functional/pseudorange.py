@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .small_linalg import RIDGE, solve_augmented
+from .small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX, _PRODUCT_INDEX, RIDGE, TINY,
+                           ratios_of_determinants, solve_augmented)
 
 # Heatmap values are read clamped to [0, MAX_VALUE]: a Gaussian is positive, and +inf or huge
 # values must not overflow the weights and solves.
@@ -207,12 +208,57 @@ def monotone_weights(weights: Tensor, values: Tensor, tables: DiscTables,
 
 
 class FixedWidthSystem(NamedTuple):
-    """The pseudo-range equations with the range scale fixed: ``[A | b] @ keep + offset``."""
+    """The pseudo-range equations with the range scale fixed, alone and beside the free ones."""
 
     keep: Tensor             # (20, 20) the augmented rows of x, y, gamma kept, theta_2's dropped
     offset: Tensor           # (20,) theta_2's row ``theta_2 = 2 sigma^2`` and a small ridge
-    moments: Tensor          # (3P, 40) the moment table, then the moment table @ keep
-    offsets: Tensor          # (40,) no offset for the free system, then ``offset``
+    moments: Tensor          # (3P, 20) distinct entries of the free system, then the fixed one's
+    pair_offset: Tensor      # (20, 1) the fixed system's ridge
+    minor: Tensor            # (100,) int32 factors of the free system's 20 minors, 5 Schur terms
+    product: Tensor          # (72,) int32 minors of the 36 products of the two expansions
+    sign: Tensor             # (12, 36) 6 denominators, numerators x, y, theta_2, gamma, x, y
+    scale: int               # column of A_44 (the sum of weights) in ``moments``
+
+
+def _pair_tables(moments: np.ndarray, sigma: float) -> tuple:
+    """Tables solving the free system and the fixed-width one together (see
+    :func:`fixed_width_system`) from the (3P, 20) moment table of the free one."""
+    columns, where = [], {}
+    free = np.zeros(20, np.int64)                  # column of each entry of the free [A | b]
+    for e in range(20):
+        r, c = divmod(e, 5)
+        key = (min(r, c), max(r, c)) if c < 4 else (r, 4)   # A is symmetric
+        if key not in where:
+            where[key] = len(columns)
+            columns.append(moments[:, e])
+        free[e] = where[key]
+    # the fixed system in (x, y, gamma): rows 0, 1, 3 with theta_2 moved to the right-hand
+    # side, b_i - 2 sigma^2 A_i2; the diagonal gets its ridge as an offset
+    fixed = len(columns)
+    columns += [moments[:, 0], moments[:, 6], moments[:, 18]]
+    columns += [moments[:, 5 * r + 4] - 2 * sigma * sigma * moments[:, 5 * r + 2]
+                for r in (0, 1, 3)]
+    axx, ayy, agg, bx, by, bg = range(fixed, fixed + 6)
+    axy, axg, ayg = free[1], free[3], free[8]
+    offset = np.zeros((len(columns), 1))
+    offset[[axx, ayy, agg]] = RIDGE
+    # gamma eliminated (Schur complement, scaled by A_gg): a 2x2 system S q = B
+    schur = [[axx, agg, axg, axg], [axy, agg, axg, ayg], [ayy, agg, ayg, ayg],
+             [bx, agg, axg, bg], [by, agg, ayg, bg]]                   # S_xx S_xy S_yy B_x B_y
+    minor = np.concatenate([free[_MINOR_INDEX].reshape(4, 20),
+                            np.asarray(schur, np.int64).T], 1)              # (4, 25)
+    sxx, sxy, syy, sbx, sby = range(20, 25)
+    left = np.concatenate([_PRODUCT_INDEX[:30], [sxx, sxy, sbx, sxy, sxx, sbx]])
+    right = np.concatenate([_PRODUCT_INDEX[30:], [syy, sxy, syy, sby, sby, sxy]])
+    pair = np.zeros((3, 6), np.float32)            # det S, then Cramer's x and y of S q = B
+    pair[0, :2] = pair[1, 2:4] = pair[2, 4:] = [1.0, -1.0]
+    sign = np.concatenate([
+        np.concatenate([np.repeat(_LAPLACE_SIGN[:1], 4, 0), np.zeros((4, 6))], 1),
+        np.concatenate([np.zeros((2, 30)), np.repeat(pair[:1], 2, 0)], 1),
+        np.concatenate([_LAPLACE_SIGN[1:], np.zeros((4, 6))], 1),
+        np.concatenate([np.zeros((2, 30)), pair[1:]], 1)], 0)
+    return (np.stack(columns, 1), offset, minor.reshape(-1).astype(np.int32),
+            np.concatenate([left, right]).astype(np.int32), sign, int(free[18]))
 
 
 def fixed_width_system(radius: float, height: int, width: int, sigma: float,
@@ -224,6 +270,11 @@ def fixed_width_system(radius: float, height: int, width: int, sigma: float,
     of ``q`` and ``gamma`` with ``theta_2`` substituted. Read on the scale
     :func:`~.small_linalg.solve_augmented` gives a system (``A_44 = 1``); the ridge on ``x``,
     ``y`` and ``gamma`` keeps a system without weight solvable (``q = 0``: the argmax).
+    Eagerly the rejected landmarks' systems are solved as such (``keep``, ``offset``); an
+    exported graph solves every landmark's beside its free system, in the same nodes
+    (:func:`pseudorange_solve`): one product with a table of the two systems' distinct
+    entries, ``gamma`` eliminated from the fixed one (a 2x2 system whose entries are 2x2
+    minors, like the free system's Laplace expansion), one Cramer expansion for both.
     """
     keep = np.eye(20)
     keep[10:15, 10:15] = 0.0
@@ -231,10 +282,11 @@ def fixed_width_system(radius: float, height: int, width: int, sigma: float,
     offset[12], offset[14] = 1.0, 2.0 * sigma * sigma
     offset[[0, 6, 18]] = RIDGE
     moments = _moments(np.array(disc_offsets(radius, height, width), np.float64))[2]
+    table, pair_offset, minor, product, sign, scale = _pair_tables(moments, sigma)
     f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
-    return FixedWidthSystem(f32(keep), f32(offset),
-                            f32(np.concatenate([moments, moments @ keep], 1)),
-                            f32(np.concatenate([np.zeros(20), offset])))
+    i32 = lambda x: torch.tensor(x, device=device)  # noqa: E731
+    return FixedWidthSystem(f32(keep), f32(offset), f32(table), f32(pair_offset), i32(minor),
+                            i32(product), f32(sign), scale)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
@@ -254,12 +306,13 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         weights: (..., P) anchor weights (0 = no vote).
         unrolled: solve with elementwise ops (ONNX/TFLite) instead of torch.linalg.
         fixed: with ``unrolled``, also solve the first pass's equations with the width
-            fixed (:func:`fixed_width_system`), side by side in the same unrolled solve.
+            fixed (:func:`fixed_width_system`), in the same unrolled solve
+            (:func:`pair_solve`).
     Returns:
         (..., 4) ``theta`` and the (..., 20) augmented normal equations of the first pass,
         before any re-weighting by a fit that may be rejected (for
         :func:`fixed_width_solve` on the landmarks that need it); ``unrolled`` with
-        ``fixed``: (..., 8) ``theta`` and the fixed-width solution side by side, and
+        ``fixed``: (..., 6) ``theta`` and the fixed-width position ``q`` side by side, and
         ``None``.
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
@@ -268,22 +321,21 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
                                    robust_iters, unrolled, fixed)
         return tuple(x if x is None else x.reshape(*lead, x.shape[-1]) for x in shaped)
     lu, w0 = log_h, weights
-    w, extra = w0, None
+    w, extra, fixed_q = w0, None, None
     for it in range(robust_iters + 1):
         wl = w * lu
         products = torch.cat([w, wl, wl * lu], 1)                                 # (N, 3P)
         if it == 0 and unrolled and fixed is not None:
-            # both systems from one product with the (3P, 40) table, solved side by side
-            raw = torch.mm(products, fixed.moments)
-            both = solve_augmented(raw, True, fixed.offsets)
+            both = pair_solve(products, fixed)                                    # (N, 6)
             if robust_iters == 0:
                 return both, None
-            theta, stats = both[:, :4], raw[:, :20]
-            fixed_theta = both[:, 4:]
+            theta, fixed_q = both[:, :4], both[:, 4:]
+            total = torch.mm(products, fixed.moments[:, fixed.scale:fixed.scale + 1])
         else:
             stats = torch.mm(products, tables.moments)                            # (N, 20)
             theta = solve_augmented(stats, unrolled)
             extra = stats if extra is None else extra
+            total = stats[:, 18:19]
         if it < robust_iters:
             r = torch.addmm(tables.neg_target, theta, tables.design).addcmul_(
                 lu, theta[:, 2:3], value=-1.0)
@@ -292,11 +344,23 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
             # by 4 rms^2 sum w / 4 (a landmark's solution does not change when all its weights
             # scale, the ridge is relative): w0 / (r^2 sum w / 4 + sum w r^2), where sum w is
             # the normal matrix's last diagonal entry. Fewer ops on one face.
-            w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, stats[:, 18:19],
-                                   value=0.25)
-    if unrolled and fixed is not None:
-        return torch.cat([theta, fixed_theta], 1), None
+            w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, total, value=0.25)
+    if fixed_q is not None:
+        return torch.cat([theta, fixed_q], 1), None
     return theta, extra
+
+
+def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tensor:
+    """(N, 3P) anchor products -> (N, 6): the free solution ``theta`` and the fixed-width
+    ``(q_x, q_y)`` of the same equations, by one unrolled Cramer expansion (export).
+
+    Both systems are read on the scale ``A_44 = 1`` (the Cauchy pass's too), where the fixed
+    system's ridge is added.
+    """
+    raw = torch.mm(products, fixed.moments).t()                                  # (20, N)
+    flat = raw / raw[fixed.scale:fixed.scale + 1].clamp_min(TINY) + fixed.pair_offset
+    return ratios_of_determinants(flat, fixed.minor, fixed.product,
+                                  fixed.sign.to(flat.dtype)).t()
 
 
 def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem, unrolled: bool = False) -> Tensor:

@@ -6,7 +6,6 @@ decoding uses ``torch.linalg``, whose one call costs less than the dozens of ele
 of the unrolled solvers on a single face.
 """
 import itertools
-from functools import lru_cache
 from typing import Optional, Tuple
 
 import numpy as np
@@ -71,64 +70,59 @@ def _laplace_tables() -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
 _MINOR_INDEX, _PRODUCT_INDEX, _LAPLACE_SIGN = _laplace_tables()
 
 
-@lru_cache(maxsize=4)
-def _cramer_tables(systems: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The Laplace tables of ``systems`` augmented systems side by side (20 entries each).
+def _repeat_det(sign: np.ndarray, count: int) -> np.ndarray:
+    """(1 + R, C) signs of a determinant and R numerators -> (2 R, C): the determinant R times,
+    then the numerators, so :func:`ratios_of_determinants` divides equal shapes (onnxruntime
+    broadcasts a (1, B) row ~2x slower)."""
+    return np.concatenate([np.repeat(sign[:1], count, 0), sign[1:1 + count]], 0)
 
-    The sign matrix gives every system's determinant four times, then the numerators, so the
-    division is between equal shapes (onnxruntime broadcasts a (1, B) row ~2x slower).
+
+_SOLVE_SIGN = _repeat_det(_LAPLACE_SIGN, 4)
+
+
+def ratios_of_determinants(entries: Tensor, minor: Tensor, product: Tensor,
+                           sign: Tensor) -> Tensor:
+    """Cramer ratios ``num / det`` from (E, B) entries (B systems along the last axis).
+
+    ``minor`` (4 M,) gives the four factors ``a, b, c, d`` (factor-major) of M minors
+    ``a b - c d``, ``product`` (2 C,) the two minors of C products, ``sign`` (2 R, C) the
+    signed sums of products that make R denominators, then R numerators. Systems along the
+    last axis: the lookups take whole rows and the factors are contiguous slices, taken by
+    one split (a gather along axis 1 and a ReduceProd cost ~10x in onnxruntime, a gather per
+    factor one graph node each).
     """
-    minor = np.concatenate([
-        (_MINOR_INDEX.reshape(4, 20) + 20 * s) for s in range(systems)], 1).reshape(-1)
-    left, right = _PRODUCT_INDEX[:30], _PRODUCT_INDEX[30:]
-    product = np.concatenate([left[None] + 20 * np.arange(systems)[:, None],
-                              (right - 10)[None] + 20 * np.arange(systems)[:, None] + 10])
-    sign = np.zeros((8 * systems, 30 * systems), np.float32)
-    for s in range(systems):
-        cols = slice(30 * s, 30 * s + 30)
-        sign[4 * s:4 * s + 4, cols] = _LAPLACE_SIGN[0]
-        sign[4 * systems + 4 * s:4 * systems + 4 * s + 4, cols] = _LAPLACE_SIGN[1:]
-    return (minor.astype(np.int32), product.reshape(-1).astype(np.int32), sign)
+    a, b, c, d = entries.index_select(0, minor).split(minor.shape[0] // 4, 0)
+    p, q = (a * b - c * d).index_select(0, product).split(product.shape[0] // 2, 0)
+    det, num = torch.matmul(sign, p * q).split(sign.shape[0] // 2, 0)
+    return num / det
 
 
 def solve_augmented(aug: Tensor, unrolled: bool = True, offset: Optional[Tensor] = None
                     ) -> Tensor:
-    """Solve (B, 20 S) augmented SPD systems ``[A | b]`` (S systems of 4 rows of 5, row-major,
-    side by side) -> (B, 4 S) ``x``.
+    """Solve (B, 20) augmented SPD systems ``[A | b]`` (4 rows of 5, row-major) -> (B, 4) ``x``.
 
-    ``offset`` (20 S,): every system is scaled to ``A_44 = 1`` of the first (entry 18; an
-    ``A_44`` of 0 counts as tiny) and ``offset`` is added before solving: constant rows and a
-    ridge on the scale the systems are scaled to (see :func:`pseudorange.fixed_width_system`).
+    ``offset`` (20,): the system is scaled to ``A_44 = 1`` (entry 18; an ``A_44`` of 0 counts
+    as tiny) and ``offset`` is added before solving: constant rows and a ridge on that scale
+    (see :func:`pseudorange.fixed_width_system`).
     Eager (``unrolled=False``): one ``torch.linalg.solve_ex`` (LU without error checks).
-    Unrolled (export): Cramer's rule with the determinants expanded by 2x2 minors: two
-    constant-index row lookups, three products, a difference and one matmul with the signs
-    (~190 intermediate numbers per system; expanding each determinant into its 24 products
-    of four entries takes ~840, and TFLite ran that 4x slower). A singular system gives
-    non-finite values either way, which callers reject.
+    Unrolled (export): Cramer's rule with the determinants expanded by 2x2 minors
+    (:func:`ratios_of_determinants`: two constant-index row lookups, three products, a
+    difference and one matmul with the signs; ~190 intermediate numbers per system, where
+    expanding each determinant into its 24 products of four entries takes ~840, and TFLite
+    ran that 4x slower). A singular system gives non-finite values either way, which callers
+    reject.
     """
-    systems = aug.shape[-1] // 20
+    if offset is not None:
+        aug = aug / aug[:, 18:19].clamp_min(TINY) + offset
     if not unrolled:
-        if offset is not None:
-            aug = aug / aug[:, 18:19].clamp_min(TINY) + offset
-        rows = aug.reshape(-1, systems, 4, 5)
+        rows = aug.reshape(-1, 4, 5)
         # a (..., 4) right-hand side is a batch of vectors for torch.linalg: no squeeze
-        return torch.linalg.solve_ex(rows[..., :4], rows[..., 4])[0].reshape(-1, 4 * systems)
-    minor, product, sign = (torch.tensor(t, device=aug.device)
-                            for t in _cramer_tables(systems))
-    # systems along the last axis: the lookups take whole rows and the factors are
-    # contiguous slices, taken by one split (a gather along axis 1 and a ReduceProd cost ~10x
-    # in onnxruntime, a gather per factor one graph node each)
+        return torch.linalg.solve_ex(rows[..., :4], rows[..., 4])[0]
     # x does not change when a system is scaled; the products of four entries do, and the
     # Cauchy pass's weights reach ~1e10 on a noise-free map: scaled to A_44 = 1 they stay in
     # float32 range (a zero A_44, no weight at all, gives NaN: rejected). Without an offset
     # the scale is read as the Cauchy pass reads it (one graph node for both).
-    if offset is None:
-        flat = (aug / aug[:, 18:19]).t()
-    else:
-        flat = aug.t()
-        flat = flat / flat[18:19].clamp_min(TINY) + offset.unsqueeze(-1)
-    n = 20 * systems
-    a, b, c, d = flat.index_select(0, minor).split(n, 0)
-    p, q = (a * b - c * d).index_select(0, product).split(30 * systems, 0)        # (30S, B)
-    det, num = torch.matmul(sign.to(aug.dtype), p * q).split(4 * systems, 0)     # (4S, B)
-    return (num / det).t()
+    flat = aug.t() if offset is not None else (aug / aug[:, 18:19]).t()
+    minor, product = (torch.tensor(t, device=aug.device) for t in (_MINOR_INDEX, _PRODUCT_INDEX))
+    sign = torch.tensor(_SOLVE_SIGN, dtype=aug.dtype, device=aug.device)
+    return ratios_of_determinants(flat, minor, product, sign).t()
