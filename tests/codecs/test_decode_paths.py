@@ -1,5 +1,6 @@
 """Eager (fallback only where needed, torch.linalg) vs static-graph (export) decoding, and
 the fallback statistic."""
+import numpy as np
 import pytest
 import torch
 
@@ -154,6 +155,10 @@ def test_anchor_weights_cut_at_the_floor_in_both_spellings(power):
     assert eager[0] == 0 and export[0] == 0
     torch.testing.assert_close(eager[1:], vals[1:].double().pow(power).float())
     assert 0 < export[1] < eager[1] and torch.equal(export[2:], eager[2:])
+    # the argmax's own anchor keeps half the floor's weight in a graph: never 0
+    at_origin = anchor_weights(vals, power, 1e-9, exportable=True, origin=0)
+    assert at_origin[0] == np.float32(np.float32(1e-9) ** power) / 2 > 0
+    assert torch.equal(at_origin[1:], export[1:])
 
 
 @pytest.mark.parametrize('static', [False, True])

@@ -120,7 +120,7 @@ def _pseudorange(plan: DecodePlan, maps: Tensor, maxidx: Tensor, peak: Tensor,
     tab = plan.tables
     disc = disc_values(maps, maxidx, tab, static)                                # (N, P)
     clipped = disc.clamp(plan.clip_floor, 1.0)
-    weights = anchor_weights(clipped, plan.power, plan.clip_floor, static)
+    weights = anchor_weights(clipped, plan.power, plan.clip_floor, static, tab.origin)
     if plan.anchor_mask == 'monotone':
         weights = monotone_weights(weights, disc, tab, static)
     width = plan.fallback == 'width'

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX, _PRODUCT_INDEX, RIDGE, TINY,
+from .small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX, _PRODUCT_INDEX, RIDGE,
                            ratios_of_determinants, solve_augmented)
 
 # Heatmap values are read clamped to [0, MAX_VALUE]: a Gaussian is positive, and +inf or huge
@@ -38,6 +38,7 @@ class DiscTables(NamedTuple):
     lower: Tensor            # (2,) lowest decodable position (-1, -1)
     upper: Tensor            # (2,) highest decodable position (W, H)
     centre: Tensor           # (2,) map centre, the answer for a map without a peak
+    origin: int              # index of the argmax itself (offset (0, 0)) among the anchors
 
 
 def disc_offsets(radius: float, height: int, width: int) -> List[Tuple[int, int]]:
@@ -110,7 +111,7 @@ def build_disc_tables(radius: float, height: int, width: int,
         inside=f32(inside), moments=f32(moments), design=f32(c.T), neg_target=f32(-t),
         eps=f32([1e-12]), inward=f32(np.eye(p)[:, inward_neighbours(offsets)]),
         pixel=f32(pixel), lower=f32([-1.0, -1.0]), upper=f32([width, height]),
-        centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]))
+        centre=f32([(width - 1) / 2.0, (height - 1) / 2.0]), origin=offsets.index((0, 0)))
 
 
 def table_rows(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
@@ -163,7 +164,7 @@ def disc_values(maps: Tensor, argmax: Tensor, tables: DiscTables,
 
 
 def anchor_weights(values: Tensor, power: float, clip_floor: float,
-                   exportable: bool = False) -> Tensor:
+                   exportable: bool = False, origin: Optional[int] = None) -> Tensor:
     """Pseudo-range weights ``h ** power`` of (…, P) values already clipped to [floor, 1].
 
     A value at the clip floor bounds its range from below only: weight exactly 0 (which
@@ -171,12 +172,20 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     spells the cut as ``h ** p - floor ** p`` (ONNX has no threshold op with a non-zero
     threshold, and a ``Where`` over the disc costs onnxruntime ~3x a ``Sub``): 0 at the
     floor (``floor ** p`` is rounded as the graph rounds ``h ** p``), and the same float32
-    number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times ``floor ** p``.
+    number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times ``floor ** p``. With
+    ``origin`` (the argmax's own anchor) the exportable cut there is half as deep: every
+    landmark keeps a weight (at least ``floor ** p / 2``), so an exported graph scales its
+    systems by their sum of weights without a guard against 0 (a node less); where the
+    argmax is above the floor, as on every map with a peak, that weight moves a solution by
+    ~1e-18 relative.
     """
     w = _power(values, power)
-    if exportable:
-        return w - float(_power(np.float32(clip_floor), power))
-    return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
+    if not exportable:
+        return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
+    cut = np.full(values.shape[-1], _power(np.float32(clip_floor), power), np.float32)
+    if origin is not None:
+        cut[origin] *= 0.5
+    return w - torch.tensor(cut, device=values.device)
 
 
 def _power(x, power: float):
@@ -213,7 +222,6 @@ class FixedWidthSystem(NamedTuple):
     keep: Tensor             # (20, 20) the augmented rows of x, y, gamma kept, theta_2's dropped
     offset: Tensor           # (20,) theta_2's row ``theta_2 = 2 sigma^2`` and a small ridge
     moments: Tensor          # (3P, 20) distinct entries of the free system, then the fixed one's
-    pair_offset: Tensor      # (20, 1) the fixed system's ridge
     minor: Tensor            # (100,) int32 factors of the free system's 20 minors, 5 Schur terms
     product: Tensor          # (72,) int32 minors of the 36 products of the two expansions
     sign: Tensor             # (12, 36) 6 denominators, numerators x, y, theta_2, gamma, x, y
@@ -233,15 +241,14 @@ def _pair_tables(moments: np.ndarray, sigma: float) -> tuple:
             columns.append(moments[:, e])
         free[e] = where[key]
     # the fixed system in (x, y, gamma): rows 0, 1, 3 with theta_2 moved to the right-hand
-    # side, b_i - 2 sigma^2 A_i2; the diagonal gets its ridge as an offset
+    # side, b_i - 2 sigma^2 A_i2, and the ridge on the diagonal relative to A_44 (so it is
+    # RIDGE on the scale A_44 = 1, as in the eager solve)
     fixed = len(columns)
-    columns += [moments[:, 0], moments[:, 6], moments[:, 18]]
+    columns += [moments[:, d] + RIDGE * moments[:, 18] for d in (0, 6, 18)]
     columns += [moments[:, 5 * r + 4] - 2 * sigma * sigma * moments[:, 5 * r + 2]
                 for r in (0, 1, 3)]
     axx, ayy, agg, bx, by, bg = range(fixed, fixed + 6)
     axy, axg, ayg = free[1], free[3], free[8]
-    offset = np.zeros((len(columns), 1))
-    offset[[axx, ayy, agg]] = RIDGE
     # gamma eliminated (Schur complement, scaled by A_gg): a 2x2 system S q = B
     schur = [[axx, agg, axg, axg], [axy, agg, axg, ayg], [ayy, agg, ayg, ayg],
              [bx, agg, axg, bg], [by, agg, ayg, bg]]                   # S_xx S_xy S_yy B_x B_y
@@ -257,7 +264,7 @@ def _pair_tables(moments: np.ndarray, sigma: float) -> tuple:
         np.concatenate([np.zeros((2, 30)), np.repeat(pair[:1], 2, 0)], 1),
         np.concatenate([_LAPLACE_SIGN[1:], np.zeros((4, 6))], 1),
         np.concatenate([np.zeros((2, 30)), pair[1:]], 1)], 0)
-    return (np.stack(columns, 1), offset, minor.reshape(-1).astype(np.int32),
+    return (np.stack(columns, 1), minor.reshape(-1).astype(np.int32),
             np.concatenate([left, right]).astype(np.int32), sign, int(free[18]))
 
 
@@ -282,11 +289,11 @@ def fixed_width_system(radius: float, height: int, width: int, sigma: float,
     offset[12], offset[14] = 1.0, 2.0 * sigma * sigma
     offset[[0, 6, 18]] = RIDGE
     moments = _moments(np.array(disc_offsets(radius, height, width), np.float64))[2]
-    table, pair_offset, minor, product, sign, scale = _pair_tables(moments, sigma)
+    table, minor, product, sign, scale = _pair_tables(moments, sigma)
     f32 = lambda x: torch.tensor(np.asarray(x, dtype=np.float32), device=device)  # noqa: E731
     i32 = lambda x: torch.tensor(x, device=device)  # noqa: E731
-    return FixedWidthSystem(f32(keep), f32(offset), f32(table), f32(pair_offset), i32(minor),
-                            i32(product), f32(sign), scale)
+    return FixedWidthSystem(f32(keep), f32(offset), f32(table), i32(minor), i32(product),
+                            f32(sign), scale)
 
 
 def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
@@ -354,11 +361,12 @@ def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tensor:
     """(N, 3P) anchor products -> (N, 6): the free solution ``theta`` and the fixed-width
     ``(q_x, q_y)`` of the same equations, by one unrolled Cramer expansion (export).
 
-    Both systems are read on the scale ``A_44 = 1`` (the Cauchy pass's too), where the fixed
-    system's ridge is added.
+    Both systems are read on the scale ``A_44 = 1`` (the Cauchy pass's too), which needs
+    every landmark to have some weight (the exportable :func:`anchor_weights` keep one at
+    the argmax).
     """
     raw = torch.mm(products, fixed.moments).t()                                  # (20, N)
-    flat = raw / raw[fixed.scale:fixed.scale + 1].clamp_min(TINY) + fixed.pair_offset
+    flat = raw / raw[fixed.scale:fixed.scale + 1]
     return ratios_of_determinants(flat, fixed.minor, fixed.product,
                                   fixed.sign.to(flat.dtype)).t()
 
