@@ -217,7 +217,7 @@ def test_fixed_width_solve_matches_constrained_lstsq(robust_iters):
     theta, stats = pseudorange_solve(tab, log_h, weights, robust_iters)
     eager = fixed_width_solve(stats, fixed).double().numpy()
     side_by_side, none = pseudorange_solve(tab, log_h, weights, robust_iters, True, fixed)
-    free_u, both = side_by_side[:, :4], side_by_side[:, 4:]
+    free_u, both = side_by_side[:4].t(), side_by_side[4:].t()
     assert none is None
     np.testing.assert_allclose(eager[-1], [0.0, 0.0, 2 * sigma * sigma, 0.0], atol=1e-5)
     # the export keeps a weight at every landmark (anchor_weights(origin=...)): without one
@@ -404,7 +404,7 @@ def test_pair_tables_solve_both_systems_exactly():
     lu = torch.tensor(-rng.uniform(0.05, 5, (9, p)))
     w = torch.tensor(rng.uniform(0.1, 1, (9, p)))
     products = torch.cat([w, w * lu, w * lu * lu], 1)
-    got = pair_solve(products, fixed).numpy()                                     # (9, 6)
+    got = pair_solve(products, fixed).t().numpy()                                 # (9, 6)
     aug = products.numpy() @ moments
     aug = (aug / aug[:, 18:19]).reshape(9, 4, 5)
     free = np.linalg.solve(aug[..., :4], aug[..., 4:])[..., 0]

@@ -132,6 +132,16 @@ def table_rows(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
     return F.embedding(rows, table.float()).long()
 
 
+def table_cols(table: Tensor, rows: Tensor, exportable: bool = False) -> Tensor:
+    """``table[rows].t()``: a constant (R, C) table, (N,) row indices -> (C, N).
+
+    In ONNX one Gather along axis 1 of the transposed table (folded into a constant).
+    """
+    if exportable and torch.onnx.is_in_onnx_export():
+        return table.t().index_select(1, rows)
+    return table_rows(table, rows, exportable).t()
+
+
 def gather_table(values: Tensor, table: Tensor, rows: Tensor,
                  exportable: bool = False) -> Tensor:
     """``values[n, table[rows[n], k]]``: (N, M) values, (R, K) integer table, (N,) rows -> (N, K).
@@ -312,20 +322,20 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         log_h: (..., P) ``ln h`` of every anchor.
         weights: (..., P) anchor weights (0 = no vote).
         unrolled: solve with elementwise ops (ONNX/TFLite) instead of torch.linalg.
-        fixed: with ``unrolled``, also solve the first pass's equations with the width
-            fixed (:func:`fixed_width_system`), in the same unrolled solve
+        fixed: with ``unrolled`` and (N, P) inputs, also solve the first pass's equations
+            with the width fixed (:func:`fixed_width_system`), in the same unrolled solve
             (:func:`pair_solve`).
     Returns:
         (..., 4) ``theta`` and the (..., 20) augmented normal equations of the first pass,
         before any re-weighting by a fit that may be rejected (for
         :func:`fixed_width_solve` on the landmarks that need it); ``unrolled`` with
-        ``fixed``: (..., 6) ``theta`` and the fixed-width position ``q`` side by side, and
-        ``None``.
+        ``fixed``: (6, N) ``theta`` and the fixed-width position ``q``, landmarks along the
+        last axis (as the exported decode selects), and ``None``.
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
-    if log_h.dim() != 2:
+    if log_h.dim() != 2 and fixed is None:
         shaped = pseudorange_solve(tables, log_h.reshape(-1, p), weights.reshape(-1, p),
-                                   robust_iters, unrolled, fixed)
+                                   robust_iters, unrolled)
         return tuple(x if x is None else x.reshape(*lead, x.shape[-1]) for x in shaped)
     lu, w0 = log_h, weights
     w, extra, fixed_q = w0, None, None
@@ -333,10 +343,10 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         wl = w * lu
         products = torch.cat([w, wl, wl * lu], 1)                                 # (N, 3P)
         if it == 0 and unrolled and fixed is not None:
-            both = pair_solve(products, fixed)                                    # (N, 6)
+            both = pair_solve(products, fixed)                                    # (6, N)
             if robust_iters == 0:
                 return both, None
-            theta, fixed_q = both[:, :4], both[:, 4:]
+            theta, fixed_q = both[:4].t(), both[4:]
             total = torch.mm(products, fixed.moments[:, fixed.scale:fixed.scale + 1])
         else:
             stats = torch.mm(products, tables.moments)                            # (N, 20)
@@ -353,12 +363,12 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
             # the normal matrix's last diagonal entry. Fewer ops on one face.
             w = w0 / torch.addcmul((w * r2).sum(-1, keepdim=True), r2, total, value=0.25)
     if fixed_q is not None:
-        return torch.cat([theta, fixed_q], 1), None
+        return torch.cat([theta.t(), fixed_q], 0), None
     return theta, extra
 
 
 def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tensor:
-    """(N, 3P) anchor products -> (N, 6): the free solution ``theta`` and the fixed-width
+    """(N, 3P) anchor products -> (6, N): the free solution ``theta`` and the fixed-width
     ``(q_x, q_y)`` of the same equations, by one unrolled Cramer expansion (export).
 
     Both systems are read on the scale ``A_44 = 1`` (the Cauchy pass's too), which needs
@@ -367,8 +377,7 @@ def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tensor:
     """
     raw = torch.mm(products, fixed.moments).t()                                  # (20, N)
     flat = raw / raw[fixed.scale:fixed.scale + 1]
-    return ratios_of_determinants(flat, fixed.minor, fixed.product,
-                                  fixed.sign.to(flat.dtype)).t()
+    return ratios_of_determinants(flat, fixed.minor, fixed.product, fixed.sign.to(flat.dtype))
 
 
 def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem, unrolled: bool = False) -> Tensor:
