@@ -9,21 +9,24 @@ import torch
 
 
 def interleaved_ms(fns: Sequence[Callable[[int], object]], runs: int,
-                   warmup: int = 10) -> List[float]:
+                   warmup: int = 10, shuffle: bool = False) -> List[float]:
     """Median wall time (ms) of each ``fn(i)`` (i = call index), the functions called in turn.
 
     Interleaving puts a load change on a shared machine on every function alike, so their
-    ratio holds even when the absolute times drift.
+    ratio holds even when the absolute times drift. ``shuffle`` calls them in a fresh order
+    every round (seeded): a large model leaves the caches cold for whatever runs after it, so
+    a fixed order charges that to the same function every round.
     """
     for i in range(warmup):
         for fn in fns:
             fn(i)
     times: List[List[float]] = [[] for _ in fns]
+    order = np.random.default_rng(0)
     for i in range(runs):
-        for fn, acc in zip(fns, times):
+        for k in (order.permutation(len(fns)) if shuffle else range(len(fns))):
             t = time.perf_counter()
-            fn(i)
-            acc.append((time.perf_counter() - t) * 1e3)
+            fns[k](i)
+            times[k].append((time.perf_counter() - t) * 1e3)
     return [statistics.median(t) for t in times]
 
 

@@ -70,18 +70,19 @@ def test_decode_in_graph_on_peaked_maps_equals_codec(pose_model, tmp_path):
 
 
 def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
-    """fallback='seed' exports ~100 compute nodes, the faster setting 77 and with
-    fallback='width' 60; integer tables are int32 constants."""
+    """fallback='seed' exports ~110 compute nodes, the faster setting 79 and with
+    fallback='width' 62; integer tables are int32 constants."""
     from onnx import numpy_helper
     path = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
                           str(tmp_path / 'seed.onnx'), fallback='seed', dynamic_batch=False,
                           anchor_mask='none', robust_iters=1)
     graph = onnx.load(path).graph
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
-    # on one face every node costs about as much as the arithmetic in it: keep the count down
-    # (the 4x4 solves' determinants by 2x2 minors take 3 nodes more than the 24-term
-    # expansion and a quarter of its arithmetic)
-    assert len(compute) <= 105, sorted(compute)
+    # on one face a node's overhead is comparable to the arithmetic in it: keep the count
+    # down (the 4x4 solves' determinants by 2x2 minors take a few nodes more than the
+    # 24-term expansion and a quarter of its arithmetic; a row lookup per factor is a node
+    # more than one lookup and a split, and ~1 us faster in onnxruntime)
+    assert len(compute) <= 109, sorted(compute)
     # Where costs onnxruntime ~3x an elementwise op: only the selections of the (N, 2)
     # answers (fallback, map without a peak) and of the score use it, nothing over a map or
     # the anchor disc
@@ -91,13 +92,13 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
                           str(tmp_path / 'fast.onnx'), fallback='seed', dynamic_batch=False,
                           anchor_mask='monotone', robust_iters=0)
     fast_ops = [n.op_type for n in onnx.load(fast).graph.node if n.op_type != 'Constant']
-    assert len(fast_ops) <= 77 and fast_ops.count('Where') <= 3, sorted(fast_ops)
+    assert len(fast_ops) <= 79 and fast_ops.count('Where') <= 3, sorted(fast_ops)
     # fallback='width' solves its system beside the first in the same nodes: 17 fewer
     width = export_decoder(pose_model.head.decoder, torch.rand(1, 98, 8, 8),
                            str(tmp_path / 'width.onnx'), fallback='width', dynamic_batch=False,
                            anchor_mask='monotone', robust_iters=0)
     width_ops = [n.op_type for n in onnx.load(width).graph.node if n.op_type != 'Constant']
-    assert len(width_ops) <= 60 and width_ops.count('Where') <= 3, sorted(width_ops)
+    assert len(width_ops) <= 62 and width_ops.count('Where') <= 3, sorted(width_ops)
     assert compute.count('Cast') <= 1                       # bool -> float, at most once
     tables = [numpy_helper.to_array(n.attribute[0].t) for n in graph.node
               if n.op_type == 'Constant'] + [numpy_helper.to_array(t) for t in graph.initializer]

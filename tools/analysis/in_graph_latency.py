@@ -4,10 +4,11 @@ Each model (by default the reference model of ``docs/deployment.md`` and the shi
 embedded model ``tiny``; random weights: a static graph's latency does not depend on them)
 is exported as the network alone (image -> heatmaps), the network with the decoder in the
 graph (image -> keypoints) and the decoder alone (heatmaps -> keypoints), the decoder with
-each fallback. Each runs on one thread, batch 1, all interleaved in every round; the table
-gives medians and what the decoder adds to the network's graph as a ratio to the network
-alone (the decoder as a graph of its own also pays a session call). Used by
-``benchmark_decoders.py --in-graph``.
+each fallback. Each runs on one thread, batch 1, all interleaved in a fresh random order
+every round (a fixed order would charge the cold caches a large graph leaves behind to
+whichever graph follows it); the table gives medians and what the decoder adds to the
+network's graph as a ratio to the network alone (the decoder as a graph of its own also
+pays a session call). Used by ``benchmark_decoders.py --in-graph``.
 """
 import copy
 import os
@@ -80,7 +81,8 @@ def measure(model_cfg: str = MODEL_CFG, runs: int = 300, threads: int = 1,
                                                  threads)
             names = list(runners)
             out[backend] = dict(zip(names, interleaved_ms(
-                [lambda i, r=runners[k], x=inputs[k]: r(x) for k in names], runs)))
+                [lambda i, r=runners[k], x=inputs[k]: r(x) for k in names], runs,
+                shuffle=True)))
     return out
 
 
@@ -90,9 +92,10 @@ def in_graph_markdown(model_cfgs=(MODEL_CFG, TINY_CFG), runs: int = 300, threads
     replacing the configs', the fallback excepted)."""
     from mmengine.config import Config
     lines = [f'\n**decode in graph**, one face (batch 1, {threads} thread, median of {runs} '
-             'interleaved runs, random weights): the exported network alone, with the decoder '
-             'in its graph (in parentheses what the decoder adds, as a ratio to the network '
-             'alone) and the decoder as a graph of its own; * = the config\'s fallback'
+             'rounds, graphs in random order, random weights): the exported network alone, '
+             'with the decoder in its graph (in parentheses what the decoder adds, as a '
+             'ratio to the network alone) and the decoder as a graph of its own; * = the '
+             'config\'s fallback'
              + (f'; decoder settings {overrides}' if overrides else '') + '\n',
              '| model | backend | network ms | '
              + ' | '.join(f'network + decoder, `{f}`, ms' for f in FALLBACKS) + ' | '

@@ -87,12 +87,17 @@ def ratios_of_determinants(entries: Tensor, minor: Tensor, product: Tensor,
     ``minor`` (4 M,) gives the four factors ``a, b, c, d`` (factor-major) of M minors
     ``a b - c d``, ``product`` (2 C,) the two minors of C products, ``sign`` (2 R, C) the
     signed sums of products that make R denominators, then R numerators. Systems along the
-    last axis: the lookups take whole rows and the factors are contiguous slices, taken by
-    one split (a gather along axis 1 and a ReduceProd cost ~10x in onnxruntime, a gather per
-    factor one graph node each).
+    last axis: the lookups take whole rows (a gather along axis 1 and a ReduceProd cost ~10x
+    in onnxruntime). In ONNX every factor is its own row lookup (onnxruntime copies the rows
+    of a split again); elsewhere one lookup is split into the factors (a lookup per factor
+    is a node each).
     """
-    a, b, c, d = entries.index_select(0, minor).split(minor.shape[0] // 4, 0)
-    p, q = (a * b - c * d).index_select(0, product).split(product.shape[0] // 2, 0)
+    onnx = torch.onnx.is_in_onnx_export()
+    a, b, c, d = (entries.index_select(0, m) for m in minor.chunk(4)) if onnx else \
+        entries.index_select(0, minor).split(minor.shape[0] // 4, 0)
+    minors = a * b - c * d
+    p, q = (minors.index_select(0, m) for m in product.chunk(2)) if onnx else \
+        minors.index_select(0, product).split(product.shape[0] // 2, 0)
     det, num = torch.matmul(sign, p * q).split(sign.shape[0] // 2, 0)
     return num / det
 
