@@ -382,7 +382,6 @@ def test_laplace_tables_give_the_five_determinants():
     np.testing.assert_allclose(dets, np.stack(expected), rtol=1e-10, atol=1e-10)
 
 
-
 def test_pair_tables_solve_both_systems_exactly():
     """The export's pair solve (one Cramer expansion for the free system and the fixed-width
     one with gamma eliminated) gives numpy's solutions of both on float64 moments: the free
@@ -398,13 +397,15 @@ def test_pair_tables_solve_both_systems_exactly():
     table = _pair_tables(moments, sigma)
     fixed = fixed._replace(moments=torch.tensor(table[0]), sign=torch.tensor(table[3]).double())
     assert torch.equal(fixed.minor, torch.tensor(table[1]))
+    assert torch.equal(fixed.product, torch.tensor(table[2]))
     tab = build_disc_tables(2.5, 8, 8)
     rng = np.random.default_rng(5)
     p = tab.offsets.shape[0]
     lu = torch.tensor(-rng.uniform(0.05, 5, (9, p)))
     w = torch.tensor(rng.uniform(0.1, 1, (9, p)))
     products = torch.cat([w, w * lu, w * lu * lu], 1)
-    got = pair_solve(products, fixed).t().numpy()                                 # (9, 6)
+    got, total = pair_solve(products, fixed)
+    got = got.t().numpy()                                                         # (9, 6)
     aug = products.numpy() @ moments
     aug = (aug / aug[:, 18:19]).reshape(9, 4, 5)
     free = np.linalg.solve(aug[..., :4], aug[..., 4:])[..., 0]
@@ -414,6 +415,7 @@ def test_pair_tables_solve_both_systems_exactly():
     q = np.linalg.solve(a3, b3[..., None])[..., 0]
     np.testing.assert_allclose(got[:, :4], free, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(got[:, 4:], q[:, :2], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(total[0].numpy(), (products.numpy() @ moments)[:, 18])
 
 
 # ---------------------------------------------------------------- batch semantics

@@ -79,11 +79,6 @@ def build_plan(height: int, width: int, device: torch.device, *, sigma: float, m
     d_topk, d_side, d_spacing = resolution_defaults(height, width, mode)
     power = float(weight_power if weight_power is not None else
                   pseudorange_weight_power(height, width))
-    if float(clip_floor) ** power < 1.2e-38:
-        # the exported decode's cut (anchor_weights) and its guarantee that every landmark
-        # keeps a weight need floor ** power to be a normal float32
-        raise ValueError(f'clip_floor ** weight_power must be at least 1.2e-38 (a normal '
-                         f'float32), got {clip_floor} ** {power}')
     side = float(d_side if grid_side is None else grid_side)
     spacing = float(d_spacing if grid_spacing is None else grid_spacing)
     if spacing > side:

@@ -183,18 +183,20 @@ def anchor_weights(values: Tensor, power: float, clip_floor: float,
     threshold, and a ``Where`` over the disc costs onnxruntime ~3x a ``Sub``): 0 at the
     floor (``floor ** p`` is rounded as the graph rounds ``h ** p``), and the same float32
     number as ``h ** p`` wherever ``h ** p`` exceeds ~1e8 times ``floor ** p``. With
-    ``origin`` (the argmax's own anchor) the exportable cut there is half as deep: every
-    landmark keeps a weight (at least ``floor ** p / 2``), so an exported graph scales its
-    systems by their sum of weights without a guard against 0 (a node less); where the
-    argmax is above the floor, as on every map with a peak, that weight moves a solution by
-    ~1e-18 relative.
+    ``origin`` (the argmax's own anchor) the exportable cut there leaves every landmark a
+    weight of at least ``max(floor ** p / 2, 1e-30)`` (a normal float32 even times the
+    solves' 1e-6 ridge), so an exported graph scales its systems by their sum of weights
+    without a guard against 0 (a node less) and a backend that flushes subnormal floats to
+    zero still solves a landmark whose peak is below the floor; where the argmax is above
+    the floor that weight is ~1e-18 of its own or less.
     """
     w = _power(values, power)
     if not exportable:
         return torch.threshold(w, 1.5 * clip_floor ** power, 0.0)
-    cut = np.full(values.shape[-1], _power(np.float32(clip_floor), power), np.float32)
+    floor = _power(np.float32(clip_floor), power)
+    cut = np.full(values.shape[-1], floor, np.float32)
     if origin is not None:
-        cut[origin] *= 0.5
+        cut[origin] = floor - max(floor / 2, np.float32(1e-30))
     return w - torch.tensor(cut, device=values.device)
 
 
@@ -333,7 +335,10 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         last axis (as the exported decode selects), and ``None``.
     """
     lead, p = log_h.shape[:-1], log_h.shape[-1]
-    if log_h.dim() != 2 and fixed is None:
+    if log_h.dim() != 2:
+        if unrolled and fixed is not None:
+            raise ValueError('the pair solve (unrolled, fixed) takes (N, P) inputs, got '
+                             f'{tuple(log_h.shape)}')
         shaped = pseudorange_solve(tables, log_h.reshape(-1, p), weights.reshape(-1, p),
                                    robust_iters, unrolled)
         return tuple(x if x is None else x.reshape(*lead, x.shape[-1]) for x in shaped)
@@ -343,11 +348,10 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
         wl = w * lu
         products = torch.cat([w, wl, wl * lu], 1)                                 # (N, 3P)
         if it == 0 and unrolled and fixed is not None:
-            both = pair_solve(products, fixed)                                    # (6, N)
+            both, total = pair_solve(products, fixed)                   # (6, N), (1, N)
             if robust_iters == 0:
                 return both, None
-            theta, fixed_q = both[:4].t(), both[4:]
-            total = torch.mm(products, fixed.moments[:, fixed.scale:fixed.scale + 1])
+            theta, fixed_q, total = both[:4].t(), both[4:], total.t()
         else:
             stats = torch.mm(products, tables.moments)                            # (N, 20)
             theta = solve_augmented(stats, unrolled)
@@ -367,17 +371,20 @@ def pseudorange_solve(tables: DiscTables, log_h: Tensor, weights: Tensor,
     return theta, extra
 
 
-def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tensor:
-    """(N, 3P) anchor products -> (6, N): the free solution ``theta`` and the fixed-width
-    ``(q_x, q_y)`` of the same equations, by one unrolled Cramer expansion (export).
+def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tuple[Tensor, Tensor]:
+    """(N, 3P) anchor products -> (6, N) the free solution ``theta`` and the fixed-width
+    ``(q_x, q_y)`` of the same equations, by one unrolled Cramer expansion (export), and the
+    (1, N) sum of weights ``A_44``.
 
     Both systems are read on the scale ``A_44 = 1`` (the Cauchy pass's too), which needs
     every landmark to have some weight (the exportable :func:`anchor_weights` keep one at
     the argmax).
     """
     raw = torch.mm(products, fixed.moments).t()                                  # (20, N)
-    flat = raw / raw[fixed.scale:fixed.scale + 1]
-    return ratios_of_determinants(flat, fixed.minor, fixed.product, fixed.sign.to(flat.dtype))
+    total = raw[fixed.scale:fixed.scale + 1]
+    flat = raw / total
+    return ratios_of_determinants(flat, fixed.minor, fixed.product,
+                                  fixed.sign.to(flat.dtype)), total
 
 
 def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem, unrolled: bool = False) -> Tensor:
