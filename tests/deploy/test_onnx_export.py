@@ -80,8 +80,8 @@ def test_seed_decoder_graph_is_compact(pose_model, tmp_path):
     compute = [n.op_type for n in graph.node if n.op_type != 'Constant']
     # on one face a node's overhead is comparable to the arithmetic in it: keep the count
     # down (the 4x4 solves' determinants by 2x2 minors take a few nodes more than the
-    # 24-term expansion and a quarter of its arithmetic; a row lookup per factor is a node
-    # more than one lookup and a split, and ~1 us faster in onnxruntime)
+    # 24-term expansion and a quarter of its arithmetic; a row lookup per factor is two nodes
+    # more per solve than one lookup and a split, and ~1 us faster in onnxruntime)
     assert len(compute) <= 109, sorted(compute)
     # Where costs onnxruntime ~3x an elementwise op: only the selections of the (N, 2)
     # answers (fallback, map without a peak) and of the score use it, nothing over a map or
