@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX, _PRODUCT_INDEX, RIDGE,
+from .small_linalg import (_LAPLACE_SIGN, _MINOR_INDEX, _PRODUCT_INDEX, RIDGE, _repeat_det,
                            ratios_of_determinants, solve_augmented)
 
 # Heatmap values are read clamped to [0, MAX_VALUE]: a Gaussian is positive, and +inf or huge
@@ -272,11 +272,10 @@ def _pair_tables(moments: np.ndarray, sigma: float) -> tuple:
     right = np.concatenate([_PRODUCT_INDEX[30:], [syy, sxy, syy, sby, sby, sxy]])
     pair = np.zeros((3, 6), np.float32)            # det S, then Cramer's x and y of S q = B
     pair[0, :2] = pair[1, 2:4] = pair[2, 4:] = [1.0, -1.0]
-    sign = np.concatenate([
-        np.concatenate([np.repeat(_LAPLACE_SIGN[:1], 4, 0), np.zeros((4, 6))], 1),
-        np.concatenate([np.zeros((2, 30)), np.repeat(pair[:1], 2, 0)], 1),
-        np.concatenate([_LAPLACE_SIGN[1:], np.zeros((4, 6))], 1),
-        np.concatenate([np.zeros((2, 30)), pair[1:]], 1)], 0)
+    # rows: the 4 + 2 denominators, then the 4 + 2 numerators
+    sign = np.zeros((12, 36), np.float32)
+    sign[[0, 1, 2, 3, 6, 7, 8, 9], :30] = _repeat_det(_LAPLACE_SIGN, 4)
+    sign[[4, 5, 10, 11], 30:] = _repeat_det(pair, 2)
     return (np.stack(columns, 1), minor.reshape(-1).astype(np.int32),
             np.concatenate([left, right]).astype(np.int32), sign, int(free[18]))
 
@@ -388,6 +387,7 @@ def pair_solve(products: Tensor, fixed: FixedWidthSystem) -> Tuple[Tensor, Tenso
                                   fixed.sign.to(flat.dtype)), total
 
 
-def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem, unrolled: bool = False) -> Tensor:
-    """(N, 20) pseudo-range normal equations -> (N, 4) their solution with the width fixed."""
-    return solve_augmented(torch.mm(stats, fixed.keep), unrolled, fixed.offset)
+def fixed_width_solve(stats: Tensor, fixed: FixedWidthSystem) -> Tensor:
+    """(N, 20) pseudo-range normal equations -> (N, 4) their solution with the width fixed
+    (eager; an exported graph solves it with :func:`pair_solve`)."""
+    return solve_augmented(torch.mm(stats, fixed.keep), False, fixed.offset)
